@@ -1,0 +1,59 @@
+// The cluster configuration: the members and the cluster-wide settings.
+//
+// One value that every server of a new cluster starts with. It is stored in
+// the log as the first entry, so every server agrees on it; settings such as
+// PreVote and CheckQuorum are never set per server.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "coraft/status.h"
+#include "coraft/types.h"
+
+namespace coraft {
+
+struct ClusterSettings {
+  // PreVote (thesis §9.6): a server first asks whether it could win before
+  // disrupting the cluster with a higher term. Default: true.
+  bool pre_vote = true;
+  // CheckQuorum (thesis §6.2): a leader steps down when it has not heard from
+  // a quorum within an election timeout, and a follower that heard from a
+  // live leader within the minimum election timeout refuses to vote.
+  // Default: true.
+  bool check_quorum = true;
+  // Election timeouts are drawn uniformly from [min, max) (§5.2).
+  // Default: 150 ms and 300 ms.
+  std::chrono::milliseconds election_timeout_min{150};
+  std::chrono::milliseconds election_timeout_max{300};
+  // How often a leader sends heartbeats to an idle follower. Default: 50 ms.
+  std::chrono::milliseconds heartbeat_interval{50};
+  // Most entries in one AppendEntries message. Default: 1024.
+  std::uint32_t max_entries_per_message = 1024;
+  // Most entry payload bytes in one AppendEntries message (at least one entry
+  // is always sent). Default: 1 MiB.
+  std::uint64_t max_bytes_per_message = 1 << 20;
+  // Most AppendEntries messages in flight to one follower (pipelining
+  // window). Default: 16.
+  std::uint32_t max_inflight_messages = 16;
+  // Most entry payload bytes in flight to one follower. Default: 16 MiB.
+  std::uint64_t max_inflight_bytes = 16 << 20;
+
+  friend bool operator==(const ClusterSettings&, const ClusterSettings&) = default;
+};
+
+struct ClusterConfig {
+  // The voting members. Any size from 1; ids are distinct and non-zero.
+  std::vector<NodeId> voters;
+  ClusterSettings settings;
+
+  bool contains(NodeId id) const;
+  // ok, or invalid_argument saying what is wrong.
+  Status validate() const;
+
+  friend bool operator==(const ClusterConfig&, const ClusterConfig&) = default;
+};
+
+}  // namespace coraft

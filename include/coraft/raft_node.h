@@ -1,0 +1,171 @@
+// RaftNode: one server's Raft logic.
+//
+// Pure logic: it calls the application's LogAPI, TransportAPI and
+// StateMachine and never opens a socket, a file or a thread. All of its
+// coroutines run on the Executor it is given, and every public method must be
+// called on that executor's thread (from another thread, hop over with
+// EventLoop::dispatch or post).
+//
+//   RaftNode node(options, log, transport, state_machine, executor);
+//   co_await node.start();
+//   Result<Bytes> r = co_await node.propose("set x 1");
+//   ...
+//   co_await node.stop();
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "coraft/config.h"
+#include "coraft/coro/executor.h"
+#include "coraft/coro/task.h"
+#include "coraft/messages.h"
+#include "coraft/status.h"
+#include "coraft/types.h"
+
+namespace coraft {
+
+class LogAPI;
+class TransportAPI;
+class StateMachine;
+
+struct NodeOptions {
+  // This server's id: non-zero, and one of the voters of initial_config.
+  NodeId id = kNoNode;
+  // The configuration a brand-new cluster starts with. Written to the log as
+  // entry 1 when the log is empty; ignored when the log already holds one.
+  // Every server of the new cluster must be given the same value.
+  ClusterConfig initial_config;
+  // Seeds the election-timeout randomness. 0: derived from the id and the
+  // executor's clock. Simulations pass an explicit seed. Default: 0.
+  std::uint64_t random_seed = 0;
+  // Bytes of already-applied entries kept in memory for replication to
+  // followers that are slightly behind; older ones are read back through
+  // LogAPI::read. Default: 64 MiB.
+  std::uint64_t max_cache_bytes = 64u << 20;
+  // Most proposals waiting for commit on this leader; more fail with
+  // Status::unavailable. Default: 100,000.
+  std::size_t max_pending_proposals = 100'000;
+};
+
+struct PeerStatus {
+  NodeId id = kNoNode;
+  Index match_index = 0;
+  Index next_index = 0;
+  bool replicating = false;  // pipelining (true) or probing (false)
+  std::uint32_t inflight_messages = 0;
+  // When this leader last heard from the peer (leader only).
+  coro::TimePoint last_contact{};
+};
+
+struct NodeStatus {
+  NodeId id = kNoNode;
+  bool running = false;
+  Role role = Role::kFollower;
+  Term term = 0;
+  NodeId vote = kNoNode;
+  NodeId leader = kNoNode;
+  Index commit_index = 0;
+  Index applied_index = 0;
+  Index last_log_index = 0;
+  Term last_log_term = 0;
+  Index durable_index = 0;  // last index this server's LogAPI holds durably
+  ClusterConfig config;
+  std::vector<PeerStatus> peers;  // leader only: one per other voter
+  // Why the node stopped on its own (a LogAPI or StateMachine error); ok
+  // otherwise.
+  Status error;
+};
+
+struct NodeEvent {
+  enum class Kind : std::uint8_t {
+    kRoleChanged,    // role (and term) changed
+    kTermChanged,    // term changed without a role change
+    kLeaderChanged,  // the known leader changed (leader may be kNoNode)
+    kFailed,         // a LogAPI or StateMachine error stopped the node; see error
+  };
+  Kind kind = Kind::kRoleChanged;
+  Role role = Role::kFollower;
+  Term term = 0;
+  NodeId leader = kNoNode;
+  Status error;
+};
+
+// Counters since start; cheap to read at any time.
+struct NodeCounters {
+  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_received = 0;
+  std::uint64_t entries_appended = 0;  // written through LogAPI::append
+  std::uint64_t entries_applied = 0;
+  std::uint64_t elections_started = 0;
+  std::uint64_t proposals = 0;
+};
+
+using EventListener = std::function<void(const NodeEvent&)>;
+using ProposeCallback = std::function<void(Result<Bytes>)>;
+
+class RaftNode {
+ public:
+  // The interfaces and the executor must outlive the node.
+  RaftNode(NodeOptions options, LogAPI& log, TransportAPI& transport, StateMachine& state_machine,
+           coro::Executor& executor);
+  RaftNode(const RaftNode&) = delete;
+  RaftNode& operator=(const RaftNode&) = delete;
+  // A started node must be stopped (co_await stop()) before destruction.
+  ~RaftNode();
+
+  // Loads the durable state, writes the initial configuration to an empty
+  // log, and starts the node's coroutines. Invalid options, or a LogAPI that
+  // fails while loading, yield an error and leave the node stopped.
+  coro::Task<Status> start();
+
+  // Stops every coroutine the node started and waits for them. Pending
+  // proposals fail with Status::stopped(). Idempotent.
+  coro::Task<void> stop();
+
+  // Proposes a command. Completes with the state machine's result once the
+  // command is committed and applied on this node; with not_leader (and a
+  // leader hint) at once on a non-leader; with leadership_lost if a newer
+  // leader overwrote the entry; with stopped if the node stops first.
+  coro::Task<Result<Bytes>> propose(Bytes command);
+  // Callback form: `done` is called exactly once, on the executor.
+  void propose(Bytes command, ProposeCallback done);
+
+  // Entry point for messages from the transport.
+  void receive(Message message);
+  // Decodes with coraft's codec, then receive(). Corrupt input is rejected
+  // with Status::corrupt and otherwise ignored.
+  Status receive_bytes(std::string_view bytes);
+
+  // A full snapshot of the node's state (allocates; for monitoring).
+  NodeStatus status() const;
+  const NodeCounters& counters() const;
+  // Cheap individual queries.
+  NodeId id() const;
+  bool running() const;
+  Role role() const;
+  bool is_leader() const;
+  NodeId leader() const;
+  Term term() const;
+  Index commit_index() const;
+  Index applied_index() const;
+  Index last_log_index() const;
+  // The term of the entry at `index` in this node's log (including entries
+  // not yet durable), or nullopt when there is none.
+  std::optional<Term> log_term_at(Index index) const;
+
+  // Listeners are called on the executor, after the change.
+  void subscribe(EventListener listener);
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace coraft

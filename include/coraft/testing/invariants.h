@@ -1,0 +1,119 @@
+// InvariantChecker: the safety properties of Raft (Figure 3), checked
+// incrementally as a simulated (or instrumented real) cluster runs.
+//
+//  - Election Safety: at most one leader per term.
+//  - Log Matching: two durable entries with the same index and term hold the
+//    same content and follow entries of the same term (checked per append,
+//    which proves the property by induction).
+//  - Leader Completeness: a leader's log holds every entry committed before.
+//  - State Machine Safety: no two servers commit or apply different entries
+//    at one index; a state machine applies each index once, in order.
+//  - Commit index never decreases on a running server.
+//  - One vote per term per server, across restarts.
+//
+// Feed it events through the on_* hooks; violations() lists what broke.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "coraft/types.h"
+
+namespace coraft::testing {
+
+class InvariantChecker {
+ public:
+  // A server's entry became durable; `prev_term` is the term of the entry
+  // just before it in that server's log.
+  void on_entry_durable(NodeId node, const Entry& entry, Term prev_term);
+  // A server granted its vote (observed on the wire or in its storage).
+  void on_vote(NodeId voter, Term term, NodeId candidate);
+  // A server's state machine applied `command` at `index`.
+  void on_apply(NodeId node, Index index, const Bytes& command);
+  // A server's state machine restarted empty (applies again from index 1).
+  void on_state_machine_reset(NodeId node, Index applied);
+  // A server restarted: its volatile commit index starts over.
+  void on_restart(NodeId node);
+  // A running server's current role, term, commit index and log (the
+  // term_at callback answers for any index up to commit and beyond).
+  template <typename TermAt>
+  void on_observe(NodeId node, Role role, Term term, Index commit, TermAt&& term_at);
+
+  bool ok() const { return violations_.empty(); }
+  const std::vector<std::string>& violations() const { return violations_; }
+  std::size_t leaders_seen() const { return leaders_.size(); }
+  Index committed_through() const { return committed_.empty() ? 0 : committed_.size(); }
+  // For callers that want to fail fast.
+  void add_violation(std::string what);
+
+ private:
+  struct NodeSeen {
+    Index commit = 0;
+    Index applied = 0;
+    Term completeness_checked_term = 0;
+  };
+  struct EntryKey {
+    std::uint64_t hash;
+    Term prev_term;
+    EntryType type;
+  };
+  static std::uint64_t hash_bytes(const Bytes& b);
+
+  std::vector<std::string> violations_;
+  std::map<Term, NodeId> leaders_;
+  std::map<std::pair<NodeId, Term>, NodeId> votes_;
+  std::map<std::pair<Index, Term>, EntryKey> durable_;
+  std::vector<Term> committed_;                        // committed_[i-1] = term at index i
+  std::unordered_map<Index, std::uint64_t> applied_;   // index -> command hash
+  std::unordered_map<NodeId, NodeSeen> nodes_;
+};
+
+template <typename TermAt>
+void InvariantChecker::on_observe(NodeId node, Role role, Term term, Index commit, TermAt&& term_at) {
+  NodeSeen& seen = nodes_[node];
+  if (role == Role::kLeader) {
+    auto [it, inserted] = leaders_.emplace(term, node);
+    if (!inserted && it->second != node) {
+      add_violation("election safety: nodes " + std::to_string(it->second) + " and " + std::to_string(node) +
+                    " both leaders of term " + std::to_string(term));
+    }
+    if (seen.completeness_checked_term != term) {
+      seen.completeness_checked_term = term;
+      for (Index i = 1; i <= committed_.size(); ++i) {
+        std::optional<Term> t = term_at(i);
+        if (!t || *t != committed_[i - 1]) {
+          add_violation("leader completeness: leader " + std::to_string(node) + " of term " + std::to_string(term) +
+                        " lacks committed entry " + std::to_string(i));
+          break;
+        }
+      }
+    }
+  }
+  if (commit < seen.commit) {
+    add_violation("commit index of node " + std::to_string(node) + " went back from " +
+                  std::to_string(seen.commit) + " to " + std::to_string(commit));
+  }
+  for (Index i = seen.commit + 1; i <= commit; ++i) {
+    std::optional<Term> t = term_at(i);
+    if (!t) {
+      add_violation("node " + std::to_string(node) + " commits index " + std::to_string(i) + " it does not hold");
+      break;
+    }
+    if (i <= committed_.size()) {
+      if (committed_[i - 1] != *t) {
+        add_violation("state machine safety: index " + std::to_string(i) + " committed with terms " +
+                      std::to_string(committed_[i - 1]) + " and " + std::to_string(*t));
+      }
+    } else if (i == committed_.size() + 1) {
+      committed_.push_back(*t);
+    }
+  }
+  if (commit > seen.commit) seen.commit = commit;
+}
+
+}  // namespace coraft::testing

@@ -1,0 +1,201 @@
+// SimCluster: a deterministic simulated cluster for tests.
+//
+// N RaftNodes, each on its own ManualExecutor whose virtual clock follows
+// one global clock (optionally at its own rate: clock skew), with MemoryLogs
+// for durable storage, an in-memory network and one seeded PRNG. Every run
+// is a pure function of the seed and the test's actions, so a failure
+// replays exactly.
+//
+// The network can drop, delay (uniform latency, hence reorder), duplicate,
+// partition (symmetric and one-way) and isolate; a filter intercepts or
+// drops individual messages, and inject() delivers crafted ones. Nodes can be
+// paused (their messages wait), crashed (the RaftNode is destroyed; LogAPI
+// calls still in progress are lost) and restarted (over the same durable
+// log, with an empty state machine that re-applies from the log).
+//
+// The InvariantChecker runs after every step; by default a violation throws
+// InvariantViolation with the seed in its message.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "coraft/assist/memory_log.h"
+#include "coraft/config.h"
+#include "coraft/coro/executor.h"
+#include "coraft/coro/manual_executor.h"
+#include "coraft/log_api.h"
+#include "coraft/messages.h"
+#include "coraft/raft_node.h"
+#include "coraft/state_machine.h"
+#include "coraft/testing/invariants.h"
+
+namespace coraft::testing {
+
+using namespace std::chrono_literals;
+
+class InvariantViolation : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SimOptions {
+  // Servers get ids 1..nodes. Default: 3.
+  std::size_t nodes = 3;
+  // Seeds everything random: latencies, drops, election timeouts. Default: 1.
+  std::uint64_t seed = 1;
+  // The cluster-wide settings, written into the initial configuration.
+  ClusterSettings settings;
+  // One-way network latency, drawn uniformly. Default: 1 ms to 5 ms.
+  coro::Duration min_latency = 1ms;
+  coro::Duration max_latency = 5ms;
+  // Probability that a message is dropped / delivered twice. Default: 0.
+  double drop_rate = 0.0;
+  double duplicate_rate = 0.0;
+  // Latency of each LogAPI write, drawn uniformly. Default: 0 (instant).
+  coro::Duration min_disk_latency = 0ms;
+  coro::Duration max_disk_latency = 0ms;
+  // Throw InvariantViolation as soon as the checker finds one. Default: true.
+  bool throw_on_violation = true;
+  // Wraps each server's LogAPI, for fault injection (for example, a log
+  // that loses writes). Called at every (re)start. Default: none.
+  std::function<std::unique_ptr<LogAPI>(NodeId, LogAPI& inner)> wrap_log;
+};
+
+// A command as applied by a server's state machine.
+struct AppliedCommand {
+  Index index;
+  Bytes command;
+};
+
+class SimCluster {
+ public:
+  explicit SimCluster(SimOptions options);
+  SimCluster(const SimCluster&) = delete;
+  SimCluster& operator=(const SimCluster&) = delete;
+  ~SimCluster();
+
+  // ---- lifecycle ----
+  // Starts every server that is not running and runs until they have.
+  void start();
+  // The process dies: the RaftNode and its state machine are destroyed;
+  // writes its LogAPI had not completed are lost.
+  void crash(NodeId id);
+  // A new process over the same durable log, with an empty state machine.
+  void restart(NodeId id);
+  // A paused server runs nothing; messages to it wait until resume().
+  void pause(NodeId id);
+  void resume(NodeId id);
+  bool is_up(NodeId id) const;
+  bool is_paused(NodeId id) const;
+
+  // ---- network ----
+  // Servers in different groups cannot exchange messages; servers not named
+  // form a group of their own.
+  void partition(const std::vector<std::vector<NodeId>>& groups);
+  void isolate(NodeId id);
+  // Messages from `from` to `to` are dropped (one-way).
+  void block(NodeId from, NodeId to);
+  // Removes every partition and block.
+  void heal();
+  void set_drop_rate(double p) { options_.drop_rate = p; }
+  void set_duplicate_rate(double p) { options_.duplicate_rate = p; }
+  void set_latency(coro::Duration min, coro::Duration max);
+  // Sees every message at send time and may rewrite it; returning false
+  // drops it. Runs before partitions, loss and duplication.
+  using Filter = std::function<bool(Message&)>;
+  void set_filter(Filter filter) { filter_ = std::move(filter); }
+  // Delivers `m` to m.to after `delay`, bypassing partitions and the filter.
+  void inject(Message m, coro::Duration delay = 0ms);
+  std::size_t in_flight() const { return network_.size(); }
+
+  // ---- time ----
+  coro::TimePoint now() const { return now_; }
+  // Runs the next event (ready work, a timer or a delivery). False when
+  // nothing at all is scheduled.
+  bool step();
+  void run_for(coro::Duration d);
+  // Steps until `pred` holds or `timeout` of virtual time passed. Returns
+  // whether pred held.
+  bool run_until(const std::function<bool()>& pred, coro::Duration timeout);
+  // Each server's clock runs at `rate` times the global clock (skew).
+  void set_clock_rate(NodeId id, double rate);
+
+  // ---- queries ----
+  std::vector<NodeId> ids() const;
+  RaftNode& node(NodeId id);
+  // The running leader with the highest term, or kNoNode.
+  NodeId leader() const;
+  // Runs until exactly one running server of the highest term leads.
+  NodeId wait_for_leader(coro::Duration timeout = 10s);
+  const assist::MemoryLog& durable_log(NodeId id) const;
+  // Before start(): gives a server a durable state and log, as if it had
+  // run before. `entries` start at index 2 (entry 1 is the configuration).
+  void preload(NodeId id, HardState hard_state, std::vector<Entry> entries);
+  const std::vector<AppliedCommand>& applied(NodeId id) const;
+
+  // ---- proposals ----
+  struct Proposal {
+    bool done = false;
+    Result<Bytes> result = Status::internal("not completed");
+  };
+  std::shared_ptr<Proposal> propose(NodeId id, Bytes command);
+  // Proposes and runs until the result arrives (or Status::timeout).
+  Result<Bytes> propose_and_wait(NodeId id, Bytes command, coro::Duration timeout = 10s);
+
+  // ---- checking ----
+  InvariantChecker& checker() { return checker_; }
+  // Runs the checks now (they also run after every step).
+  void check();
+  std::uint64_t seed() const { return options_.seed; }
+  std::uint64_t steps() const { return steps_; }
+  const SimOptions& options() const { return options_; }
+
+  struct Stats {
+    std::uint64_t sent = 0, delivered = 0, dropped = 0, duplicated = 0;
+  };
+  const Stats& stats() const { return stats_; }
+
+  class Server;
+
+ private:
+  struct InFlight {
+    coro::TimePoint at{};
+    std::uint64_t seq = 0;
+    Message message;
+    bool bypass = false;
+  };
+  friend class SimTransport;
+  void network_send(Message m);
+  void schedule_delivery(Message m, coro::TimePoint at, bool bypass);
+  bool link_open(NodeId from, NodeId to) const;
+  coro::Duration draw(coro::Duration lo, coro::Duration hi);
+  Server& server(NodeId id);
+  const Server& server(NodeId id) const;
+  void observe();
+
+  SimOptions options_;
+  std::mt19937_64 rng_;
+  coro::TimePoint now_{};
+  std::uint64_t steps_ = 0;
+  std::uint64_t msg_seq_ = 0;
+  std::map<std::pair<coro::TimePoint, std::uint64_t>, InFlight> network_;  // by delivery time, then send order
+  std::map<NodeId, int> group_;    // partition group per node; absent: 0
+  std::set<std::pair<NodeId, NodeId>> blocked_;
+  Filter filter_;
+  InvariantChecker checker_;
+  std::size_t violations_reported_ = 0;
+  Stats stats_;
+  std::vector<std::unique_ptr<Server>> servers_;
+};
+
+}  // namespace coraft::testing

@@ -1,0 +1,117 @@
+// Proposals and the apply pipeline: committed entries reach the state
+// machine in log order, exactly once per index, and each proposal completes
+// with its entry's result or a clear error.
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "coraft/coro/future.h"
+#include "node/node_impl.h"
+
+namespace coraft {
+
+void RaftNode::Impl::propose(Bytes command, ProposeCallback done) {
+  if (!running_) {
+    done(error_.is_ok() ? Status::stopped() : error_);
+    return;
+  }
+  if (role_ != Role::kLeader) {
+    done(Status::not_leader(leader_));
+    return;
+  }
+  if (pending_.size() >= options_.max_pending_proposals) {
+    done(Status::unavailable("too many proposals waiting for commit"));
+    return;
+  }
+  ++counters_.proposals;
+  const Index index = log_.last_index() + 1;
+  Entry e{term_, index, EntryType::kCommand, std::move(command)};
+  log_.append(e, true);
+  std::vector<Entry> batch;
+  batch.push_back(std::move(e));
+  persist_entries(std::move(batch));
+  pending_.emplace_hint(pending_.end(), index, Pending{term_, std::move(done)});
+  schedule_flush();
+}
+
+coro::Task<Result<Bytes>> RaftNode::Impl::propose_task(Bytes command) {
+  auto [promise, future] = coro::make_promise<Bytes>(ex_);
+  auto shared = std::make_shared<coro::Promise<Bytes>>(std::move(promise));
+  propose(std::move(command), [shared](Result<Bytes> r) {
+    if (r.ok()) {
+      shared->set_value(std::move(r).value());
+    } else {
+      shared->set_error(r.status());
+    }
+  });
+  Result<Bytes> r = co_await std::move(future);
+  co_return r;
+}
+
+void RaftNode::Impl::fail_pending_from(Index from, const Status& status) {
+  auto it = pending_.lower_bound(from);
+  while (it != pending_.end()) {
+    ProposeCallback done = std::move(it->second.done);
+    it = pending_.erase(it);
+    done(status);
+  }
+}
+
+void RaftNode::Impl::fail_all_pending(const Status& status) { fail_pending_from(0, status); }
+
+void RaftNode::Impl::complete_pending(Index index, Term term, Result<Bytes> outcome) {
+  auto it = pending_.find(index);
+  if (it == pending_.end()) return;
+  ProposeCallback done = std::move(it->second.done);
+  const bool same_entry = it->second.term == term;
+  pending_.erase(it);
+  // A different term at the index means another leader's entry was
+  // committed there: ours is gone for good.
+  done(same_entry ? std::move(outcome) : Result<Bytes>(Status::leadership_lost()));
+}
+
+coro::Task<void> RaftNode::Impl::applier() {
+  std::vector<Entry> batch;
+  while (!scope_->stop_requested()) {
+    if (!running_ || applied_ >= apply_limit()) {
+      co_await apply_wakeup_.wait();
+      continue;
+    }
+    batch.clear();
+    const Index limit = apply_limit();
+    for (Index i = applied_ + 1; i <= limit && batch.size() < 1024; ++i) {
+      const Entry* cached = log_.cached(i);
+      if (!cached) break;
+      batch.push_back(*cached);
+    }
+    if (batch.empty()) {
+      // Not in memory (after a restart, or evicted): read a batch back.
+      auto [promise, future] = coro::make_promise<std::vector<Entry>>(ex_);
+      auto shared = std::make_shared<coro::Promise<std::vector<Entry>>>(std::move(promise));
+      read_entries(applied_ + 1, limit + 1, [shared](std::vector<Entry> es) { shared->set_value(std::move(es)); });
+      Result<std::vector<Entry>> read = co_await std::move(future);
+      if (!read.ok()) continue;  // the node is stopping or failed
+      batch = std::move(read).value();
+    }
+    for (Entry& e : batch) {
+      if (!running_ || e.index != applied_ + 1 || e.index > apply_limit()) break;
+      Result<Bytes> outcome = Status::leadership_lost();
+      if (e.type == EntryType::kCommand) {
+        try {
+          Bytes result = co_await sm_.apply(e.index, std::move(e.data));
+          outcome = std::move(result);
+        } catch (const std::exception& ex) {
+          fail(Status::io_error(std::string("StateMachine::apply failed: ") + ex.what()));
+          co_return;
+        }
+        ++counters_.entries_applied;
+      }
+      applied_ = e.index;
+      complete_pending(e.index, e.term, std::move(outcome));
+    }
+    log_.evict(applied_, options_.max_cache_bytes);
+  }
+}
+
+}  // namespace coraft

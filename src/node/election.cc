@@ -1,0 +1,211 @@
+// Timers, elections (§5.2), the up-to-date check (§5.4.1), PreVote (thesis
+// §9.6) and CheckQuorum (thesis §6.2).
+#include <algorithm>
+
+#include "node/node_impl.h"
+#include "node/quorum.h"
+
+namespace coraft {
+
+coro::Task<void> RaftNode::Impl::ticker() {
+  while (!scope_->stop_requested()) {
+    co_await ticker_wakeup_.wait_until(next_deadline());
+    if (scope_->stop_requested() || !running_) break;
+    on_tick();
+  }
+}
+
+coro::TimePoint RaftNode::Impl::next_deadline() const {
+  if (role_ == Role::kLeader) {
+    if (settings().check_quorum) return std::min(next_heartbeat_, next_quorum_check_);
+    return next_heartbeat_;
+  }
+  return election_deadline_;
+}
+
+void RaftNode::Impl::on_tick() {
+  const coro::TimePoint now = ex_.now();
+  if (role_ == Role::kLeader) {
+    if (settings().check_quorum && now >= next_quorum_check_) {
+      check_quorum();
+      if (role_ != Role::kLeader) return;
+    }
+    if (now >= next_heartbeat_) {
+      next_heartbeat_ = now + settings().heartbeat_interval;
+      broadcast_append(true);
+    }
+    return;
+  }
+  if (now >= election_deadline_) campaign(settings().pre_vote);
+}
+
+void RaftNode::Impl::reset_election_deadline() {
+  const auto& s = settings();
+  const auto lo = std::chrono::duration_cast<coro::Duration>(s.election_timeout_min).count();
+  const auto hi = std::chrono::duration_cast<coro::Duration>(s.election_timeout_max).count();
+  std::uniform_int_distribution<std::int64_t> dist(lo, hi - 1);
+  election_deadline_ = ex_.now() + coro::Duration(dist(rng_));
+}
+
+// §5.4.1: the candidate's log is at least as up-to-date as ours.
+bool RaftNode::Impl::log_up_to_date(Index last_index, Term last_term) const {
+  const Term my_term = log_.last_term();
+  if (last_term != my_term) return last_term > my_term;
+  return last_index >= log_.last_index();
+}
+
+// A leader is "recently heard" when this server got a valid AppendEntries
+// within the minimum election timeout, or is itself a leader that passed
+// its last quorum check (thesis §4.2.3, §9.6).
+bool RaftNode::Impl::leader_recently_heard() const {
+  if (role_ == Role::kLeader) return true;
+  return leader_ != kNoNode && ex_.now() - last_leader_contact_ < settings().election_timeout_min;
+}
+
+void RaftNode::Impl::campaign(bool pre_vote) {
+  if (!is_voter(id_)) {
+    reset_election_deadline();
+    return;
+  }
+  if (!pre_vote) {
+    become_candidate();
+    return;
+  }
+  // Thesis §9.6: ask first, at term + 1, without changing our own term.
+  votes_granted_.assign(1, id_);
+  set_leader(kNoNode);
+  set_role(Role::kPreCandidate);
+  reset_election_deadline();
+  if (votes_granted_.size() >= node::majority(voters().size())) {
+    become_candidate();
+    return;
+  }
+  const RequestVote rv{term_ + 1, log_.last_index(), log_.last_term(), true};
+  for (NodeId v : voters()) {
+    if (v != id_) send(v, rv, 0);
+  }
+}
+
+void RaftNode::Impl::become_candidate() {
+  term_ += 1;
+  vote_ = id_;
+  persist_hard_state();
+  ++counters_.elections_started;
+  votes_granted_.assign(1, id_);
+  leader_ = kNoNode;
+  const Role old = role_;
+  role_ = Role::kCandidate;
+  if (old != Role::kCandidate) {
+    emit(NodeEvent::Kind::kRoleChanged);
+  } else {
+    emit(NodeEvent::Kind::kTermChanged);
+  }
+  reset_election_deadline();
+  if (votes_granted_.size() >= node::majority(voters().size())) {
+    become_leader();
+    return;
+  }
+  // Sent only once the new term and our vote are durable (Figure 2).
+  const RequestVote rv{term_, log_.last_index(), log_.last_term(), false};
+  for (NodeId v : voters()) {
+    if (v != id_) send(v, rv, hard_state_seq_);
+  }
+}
+
+void RaftNode::Impl::become_leader() {
+  const coro::TimePoint now = ex_.now();
+  role_ = Role::kLeader;
+  leader_ = id_;
+  votes_granted_.clear();
+  peers_.clear();
+  for (NodeId v : voters()) {
+    if (v == id_) continue;
+    peers_.emplace_back(v, log_.last_index() + 1);
+    peers_.back().touch(now);  // a grace period for CheckQuorum
+  }
+  last_leader_contact_ = now;
+  next_heartbeat_ = now + settings().heartbeat_interval;
+  next_quorum_check_ = now + settings().election_timeout_min;
+  emit(NodeEvent::Kind::kRoleChanged);
+  emit(NodeEvent::Kind::kLeaderChanged);
+  // §8: a no-op entry of the new term lets earlier entries commit (§5.4.2).
+  Entry noop{term_, log_.last_index() + 1, EntryType::kNoop, {}};
+  log_.append(noop, true);
+  std::vector<Entry> batch;
+  batch.push_back(std::move(noop));
+  persist_entries(std::move(batch));
+  broadcast_append(false);
+  ticker_wakeup_.notify();
+}
+
+void RaftNode::Impl::handle_request_vote(NodeId from, const RequestVote& rv) {
+  if (!is_voter(from)) return;
+  const bool recent = leader_recently_heard();
+  if (rv.pre_vote) {
+    // Thesis §9.6: grant if we could vote for it in that term, its log is
+    // up-to-date, and we have not heard from a live leader recently.
+    // Our own term never changes here.
+    bool grant = rv.term > term_ || (rv.term == term_ && (vote_ == kNoNode || vote_ == from) && leader_ == kNoNode);
+    grant = grant && !recent && log_up_to_date(rv.last_log_index, rv.last_log_term);
+    send(from, RequestVoteResponse{grant ? rv.term : term_, grant, true}, 0);
+    return;
+  }
+  if (rv.term > term_) {
+    // Thesis §4.2.3 (with CheckQuorum): a server that heard from a live
+    // leader within the minimum election timeout neither adopts the term
+    // nor votes; this keeps a removed or partitioned server from disrupting.
+    if (settings().check_quorum && recent) return;
+    become_follower(rv.term, kNoNode);
+  }
+  if (rv.term < term_) {
+    send(from, RequestVoteResponse{term_, false, false}, hard_state_seq_);
+    return;
+  }
+  const bool grant = (vote_ == kNoNode || vote_ == from) && role_ != Role::kLeader &&
+                     log_up_to_date(rv.last_log_index, rv.last_log_term);
+  if (grant) {
+    if (role_ == Role::kPreCandidate) set_role(Role::kFollower);
+    vote_ = from;
+    persist_hard_state();
+    reset_election_deadline();
+  }
+  // The reply waits until the vote is durable: one vote per term, even
+  // across a crash (Figure 2).
+  send(from, RequestVoteResponse{term_, grant, false}, hard_state_seq_);
+}
+
+void RaftNode::Impl::handle_vote_response(NodeId from, const RequestVoteResponse& r) {
+  if (!is_voter(from) || !r.granted) return;
+  if (r.pre_vote) {
+    if (role_ != Role::kPreCandidate || r.term != term_ + 1) return;
+  } else {
+    if (role_ != Role::kCandidate || r.term != term_) return;
+  }
+  if (std::find(votes_granted_.begin(), votes_granted_.end(), from) != votes_granted_.end()) return;
+  votes_granted_.push_back(from);
+  if (votes_granted_.size() < node::majority(voters().size())) return;
+  if (r.pre_vote) {
+    become_candidate();
+  } else {
+    become_leader();
+  }
+}
+
+// Thesis §6.2: a leader that has not heard from a majority within an
+// election timeout steps down, so clients can find the real leader.
+void RaftNode::Impl::check_quorum() {
+  const coro::TimePoint now = ex_.now();
+  const auto window = settings().election_timeout_min;
+  std::size_t active = is_voter(id_) ? 1 : 0;
+  for (const auto& p : peers_) {
+    if (is_voter(p.id()) && now - p.last_contact() < window) ++active;
+  }
+  if (active < node::majority(voters().size())) {
+    become_follower(term_, kNoNode);
+    return;
+  }
+  last_leader_contact_ = now;
+  next_quorum_check_ = now + window;
+}
+
+}  // namespace coraft

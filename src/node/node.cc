@@ -1,0 +1,271 @@
+// RaftNode facade, lifecycle, status, events, and the term rules of §5.1.
+#include <algorithm>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "coraft/codec.h"
+#include "node/node_impl.h"
+
+namespace coraft {
+
+RaftNode::Impl::Impl(NodeOptions options, LogAPI& log, TransportAPI& transport, StateMachine& sm,
+                     coro::Executor& ex)
+    : options_(std::move(options)),
+      id_(options_.id),
+      log_api_(log),
+      transport_(transport),
+      sm_(sm),
+      ex_(ex),
+      ticker_wakeup_(ex),
+      flush_wakeup_(ex),
+      storage_wakeup_(ex),
+      apply_wakeup_(ex) {}
+
+RaftNode::Impl::~Impl() {
+  if (scope_) {
+    // Never stopped: the executor may not run again, so destroy the frames
+    // (their awaiters withdraw timers and queued work).
+    scope_->destroy_all();
+  }
+}
+
+coro::Task<Status> RaftNode::Impl::start() {
+  if (running_ || scope_) co_return Status::invalid_argument("node already started");
+  if (id_ == kNoNode) co_return Status::invalid_argument("node id 0 is reserved");
+
+  LogState state;
+  try {
+    state = co_await log_api_.load();
+    term_ = state.hard_state.term;
+    vote_ = state.hard_state.vote;
+    if (state.first_index == 0 || state.last_index + 1 < state.first_index) {
+      co_return Status::corrupt("LogAPI::load returned an impossible range");
+    }
+    log_.reset(state.first_index);
+    // Rebuild the term index and the configuration history.
+    Index next = state.first_index;
+    while (next <= state.last_index) {
+      std::vector<Entry> batch = co_await log_api_.read(next, state.last_index + 1, 4u << 20);
+      if (batch.empty()) co_return Status::corrupt("LogAPI::read returned no entries");
+      for (const Entry& e : batch) {
+        if (e.index != next) co_return Status::corrupt("LogAPI::read returned entries out of order");
+        log_.append_meta(e);
+        ++next;
+      }
+    }
+    if (log_.last_index() == 0 && state.first_index == 1) {
+      // A brand-new server: the initial configuration becomes entry 1.
+      Status valid = options_.initial_config.validate();
+      if (!valid.is_ok()) co_return valid;
+      if (!options_.initial_config.contains(id_)) {
+        co_return Status::invalid_argument("node " + std::to_string(id_) + " is not in the initial configuration");
+      }
+      Entry boot{1, 1, EntryType::kConfig, encode_config(options_.initial_config)};
+      std::vector<Entry> batch;
+      batch.push_back(boot);
+      co_await log_api_.append(std::move(batch));
+      log_.append(std::move(boot), true);
+    }
+  } catch (const std::exception& e) {
+    co_return Status::io_error(std::string("LogAPI failed during start: ") + e.what());
+  }
+  if (!log_.has_config()) co_return Status::corrupt("the log holds no configuration entry");
+
+  durable_index_ = log_.last_index();
+  applied_ = sm_.applied_index();
+  if (applied_ > log_.last_index()) {
+    co_return Status::corrupt("the state machine has applied index " + std::to_string(applied_) +
+                              " beyond the log's last index " + std::to_string(log_.last_index()));
+  }
+  // Entry 1 is the bootstrap configuration, identical on every server.
+  commit_ = std::max<Index>(applied_, log_.first_index() == 1 && log_.last_index() >= 1 ? 1 : 0);
+
+  std::uint64_t seed = options_.random_seed;
+  if (seed == 0) seed = id_ * 0x9E3779B97F4A7C15ull ^ static_cast<std::uint64_t>(ex_.now().time_since_epoch().count());
+  rng_.seed(seed);
+
+  running_ = true;
+  role_ = Role::kFollower;
+  reset_election_deadline();
+  scope_ = std::make_unique<coro::TaskScope>(ex_);
+  scope_->spawn(ticker());
+  scope_->spawn(storage_worker());
+  scope_->spawn(applier());
+  scope_->spawn(flusher());
+  co_return Status::ok();
+}
+
+coro::Task<void> RaftNode::Impl::stop() {
+  if (!scope_) co_return;
+  running_ = false;
+  stopping_ = true;
+  fail_all_pending(error_.is_ok() ? Status::stopped() : error_);
+  scope_->request_stop();
+  ticker_wakeup_.notify();
+  storage_wakeup_.notify();
+  apply_wakeup_.notify();
+  flush_wakeup_.notify();
+  co_await scope_->join();
+  scope_.reset();
+  outbox_.clear();
+  storage_queue_.clear();
+  stopping_ = false;
+}
+
+void RaftNode::Impl::fail(Status error) {
+  if (!error_.is_ok()) return;
+  error_ = std::move(error);
+  running_ = false;
+  fail_all_pending(error_);
+  if (scope_) scope_->request_stop();
+  ticker_wakeup_.notify();
+  storage_wakeup_.notify();
+  apply_wakeup_.notify();
+  flush_wakeup_.notify();
+  emit(NodeEvent::Kind::kFailed);
+}
+
+void RaftNode::Impl::emit(NodeEvent::Kind kind) {
+  if (listeners_.empty()) return;
+  NodeEvent ev{kind, role_, term_, leader_, error_};
+  for (auto& l : listeners_) l(ev);
+}
+
+void RaftNode::Impl::set_role(Role role) {
+  if (role_ == role) return;
+  role_ = role;
+  emit(NodeEvent::Kind::kRoleChanged);
+}
+
+void RaftNode::Impl::set_leader(NodeId leader) {
+  if (leader_ == leader) return;
+  leader_ = leader;
+  emit(NodeEvent::Kind::kLeaderChanged);
+}
+
+// §5.1: a server that sees a higher term adopts it and becomes a follower.
+// Also used to step down within the same term (CheckQuorum, a candidate that
+// hears from the term's leader).
+void RaftNode::Impl::become_follower(Term term, NodeId leader) {
+  const bool term_changed = term > term_;
+  if (term_changed) {
+    term_ = term;
+    vote_ = kNoNode;
+    persist_hard_state();
+  }
+  const bool was_leader = role_ == Role::kLeader;
+  const Role old_role = role_;
+  role_ = Role::kFollower;
+  if (was_leader) {
+    peers_.clear();
+  }
+  votes_granted_.clear();
+  if (old_role != Role::kFollower) {
+    emit(NodeEvent::Kind::kRoleChanged);
+  } else if (term_changed) {
+    emit(NodeEvent::Kind::kTermChanged);
+  }
+  set_leader(leader);
+  if (leader != kNoNode) last_leader_contact_ = ex_.now();
+  reset_election_deadline();
+  ticker_wakeup_.notify();
+}
+
+void RaftNode::Impl::receive(Message m) {
+  if (!running_) return;
+  ++counters_.messages_received;
+  if (m.to != id_ && m.to != kNoNode) return;
+  const NodeId from = m.from;
+  if (from == id_ || from == kNoNode) return;
+
+  if (auto* rv = std::get_if<RequestVote>(&m.body)) {
+    handle_request_vote(from, *rv);
+    return;
+  }
+  if (auto* vr = std::get_if<RequestVoteResponse>(&m.body)) {
+    // A granted pre-vote carries the term the candidate asked about; it is
+    // not a newer term to adopt (thesis §9.6).
+    if (vr->term > term_ && !(vr->pre_vote && vr->granted)) {
+      become_follower(vr->term, kNoNode);
+      return;
+    }
+    handle_vote_response(from, *vr);
+    return;
+  }
+  const Term t = message_term(m);
+  if (t > term_) {
+    become_follower(t, std::holds_alternative<AppendEntries>(m.body) ? from : kNoNode);
+  } else if (t < term_) {
+    // §5.1: reject a stale leader's request so that it learns the new term;
+    // drop stale responses.
+    if (auto* ae = std::get_if<AppendEntries>(&m.body)) {
+      send(from, AppendEntriesResponse{term_, false, ae->prev_log_index, 0, 0}, hard_state_seq_);
+    }
+    return;
+  }
+  if (auto* ae = std::get_if<AppendEntries>(&m.body)) {
+    handle_append_entries(from, std::move(*ae));
+  } else if (auto* ar = std::get_if<AppendEntriesResponse>(&m.body)) {
+    handle_append_response(from, *ar);
+  }
+}
+
+NodeStatus RaftNode::Impl::status() const {
+  NodeStatus s;
+  s.id = id_;
+  s.running = running_;
+  s.role = role_;
+  s.term = term_;
+  s.vote = vote_;
+  s.leader = leader_;
+  s.commit_index = commit_;
+  s.applied_index = applied_;
+  s.last_log_index = log_.last_index();
+  s.last_log_term = log_.last_term();
+  s.durable_index = durable_index_;
+  if (log_.has_config()) s.config = log_.config();
+  s.error = error_;
+  for (const auto& p : peers_) {
+    s.peers.push_back(PeerStatus{p.id(), p.match(), p.next(), p.state() == node::Progress::State::kReplicate,
+                                 p.inflight_count(), p.last_contact()});
+  }
+  return s;
+}
+
+// ---- facade ----
+
+RaftNode::RaftNode(NodeOptions options, LogAPI& log, TransportAPI& transport, StateMachine& state_machine,
+                   coro::Executor& executor)
+    : impl_(std::make_unique<Impl>(std::move(options), log, transport, state_machine, executor)) {}
+
+RaftNode::~RaftNode() = default;
+
+coro::Task<Status> RaftNode::start() { return impl_->start(); }
+coro::Task<void> RaftNode::stop() { return impl_->stop(); }
+coro::Task<Result<Bytes>> RaftNode::propose(Bytes command) { return impl_->propose_task(std::move(command)); }
+void RaftNode::propose(Bytes command, ProposeCallback done) { impl_->propose(std::move(command), std::move(done)); }
+void RaftNode::receive(Message message) { impl_->receive(std::move(message)); }
+
+Status RaftNode::receive_bytes(std::string_view bytes) {
+  Result<Message> m = decode_message(bytes);
+  if (!m.ok()) return m.status();
+  impl_->receive(std::move(m).value());
+  return Status::ok();
+}
+
+NodeStatus RaftNode::status() const { return impl_->status(); }
+const NodeCounters& RaftNode::counters() const { return impl_->counters(); }
+NodeId RaftNode::id() const { return impl_->id(); }
+bool RaftNode::running() const { return impl_->running(); }
+Role RaftNode::role() const { return impl_->role(); }
+bool RaftNode::is_leader() const { return impl_->role() == Role::kLeader; }
+Term RaftNode::term() const { return impl_->term(); }
+Index RaftNode::commit_index() const { return impl_->commit_index(); }
+Index RaftNode::applied_index() const { return impl_->applied_index(); }
+Index RaftNode::last_log_index() const { return impl_->last_log_index(); }
+std::optional<Term> RaftNode::log_term_at(Index index) const { return impl_->log_term_at(index); }
+NodeId RaftNode::leader() const { return impl_->leader(); }
+void RaftNode::subscribe(EventListener listener) { impl_->subscribe(std::move(listener)); }
+
+}  // namespace coraft

@@ -1,0 +1,242 @@
+// Log replication: the leader's sends with batching and a pipelining window
+// (thesis §10.2), the follower's AppendEntries handling (§5.3), fast
+// backtracking, and commitment (§5.4.2).
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "node/node_impl.h"
+#include "node/quorum.h"
+
+namespace coraft {
+
+node::Progress* RaftNode::Impl::progress(NodeId id) {
+  for (auto& p : peers_) {
+    if (p.id() == id) return &p;
+  }
+  return nullptr;
+}
+
+void RaftNode::Impl::broadcast_append(bool heartbeat) {
+  for (auto& p : peers_) send_append(p, heartbeat);
+}
+
+void RaftNode::Impl::schedule_flush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  flush_wakeup_.notify();
+}
+
+// Sends queued after proposals in one turn of the executor go out together:
+// many proposals, one AppendEntries per follower.
+coro::Task<void> RaftNode::Impl::flusher() {
+  while (!scope_->stop_requested()) {
+    co_await flush_wakeup_.wait();
+    if (scope_->stop_requested() || !running_) break;
+    flush_scheduled_ = false;
+    if (role_ == Role::kLeader) broadcast_append(false);
+  }
+}
+
+void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
+  const auto& s = settings();
+  const coro::TimePoint now = ex_.now();
+  if (heartbeat) {
+    if (p.state() == node::Progress::State::kProbe) {
+      p.clear_probe();  // resend the probe: it or its answer may have been lost
+    } else if (p.inflight_count() > 0 && now - p.oldest_inflight_sent() >= 2 * s.heartbeat_interval) {
+      p.reset_to_probe();  // the window stalled: assume loss, resume from match + 1
+    }
+  }
+  bool sent = false;
+  while (p.can_send(s.max_inflight_messages, s.max_inflight_bytes)) {
+    const Index last = log_.last_index();
+    const Index from = p.next();
+    const bool probe = p.state() == node::Progress::State::kProbe;
+    if (from > last && !probe && !(heartbeat && !sent)) break;
+    const Index prev = from - 1;
+    const std::optional<Term> prev_term = log_.term_at(prev);
+    if (!prev_term) throw std::logic_error("replication below the log's first index (snapshots not supported yet)");
+    AppendEntries ae;
+    ae.term = term_;
+    ae.prev_log_index = prev;
+    ae.prev_log_term = *prev_term;
+    ae.leader_commit = commit_;
+    std::uint64_t bytes = 0;
+    Index i = from;
+    while (i <= last && ae.entries.size() < s.max_entries_per_message &&
+           (ae.entries.empty() || bytes < s.max_bytes_per_message)) {
+      const Entry* e = log_.cached(i);
+      if (!e) break;
+      bytes += e->data.size();
+      ae.entries.push_back(*e);
+      ++i;
+    }
+    if (i <= last && ae.entries.empty()) {
+      // Not in memory: read it back, then send (one read per follower at a time).
+      p.set_read_pending(true);
+      const Index to = std::min<Index>(last + 1, from + s.max_entries_per_message);
+      const NodeId peer = p.id();
+      const Term term = term_;
+      read_entries(from, to, [this, peer, term, from](std::vector<Entry> entries) {
+        node::Progress* pp = progress(peer);
+        if (role_ != Role::kLeader || term_ != term || !pp) return;
+        pp->set_read_pending(false);
+        if (pp->next() != from || entries.empty()) {
+          send_append(*pp, false);
+          return;
+        }
+        AppendEntries ae2;
+        ae2.term = term_;
+        ae2.prev_log_index = from - 1;
+        ae2.prev_log_term = log_.term_at(from - 1).value_or(0);
+        ae2.leader_commit = commit_;
+        std::uint64_t b = 0;
+        for (const auto& e : entries) b += e.data.size();
+        const Index last_sent = entries.back().index;
+        ae2.entries = std::move(entries);
+        pp->on_sent(last_sent, b, ex_.now());
+        send(peer, std::move(ae2), hard_state_seq_);
+        send_append(*pp, false);
+      });
+      return;
+    }
+    const Index last_sent = ae.entries.empty() ? prev : ae.entries.back().index;
+    if (!ae.entries.empty() || probe) p.on_sent(last_sent, bytes, now);
+    send(p.id(), std::move(ae), hard_state_seq_);
+    sent = true;
+    if (probe) break;
+  }
+  if (heartbeat && !sent) {
+    // Window full or probe outstanding: a keepalive that asserts only what
+    // is known to match, so the follower's timer and our CheckQuorum stay fed.
+    AppendEntries ae;
+    ae.term = term_;
+    ae.prev_log_index = p.match();
+    ae.prev_log_term = log_.term_at(p.match()).value_or(0);
+    ae.leader_commit = commit_;
+    send(p.id(), std::move(ae), hard_state_seq_);
+  }
+}
+
+void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
+  if (role_ == Role::kLeader) {
+    // Two leaders in one term would violate Election Safety (§5.2).
+    fail(Status::internal("AppendEntries from node " + std::to_string(from) + " in this leader's own term"));
+    return;
+  }
+  if (role_ != Role::kFollower) {
+    become_follower(term_, from);  // §5.2: a candidate steps down for the term's leader
+  }
+  set_leader(from);
+  last_leader_contact_ = ex_.now();
+  reset_election_deadline();
+
+  const Index prev = ae.prev_log_index;
+  const std::optional<Term> my_prev_term = log_.term_at(prev);
+  if (!my_prev_term || *my_prev_term != ae.prev_log_term) {
+    // §5.3 consistency check failed. Hint: the largest index <= min(prev,
+    // last) whose term is <= the leader's prev term, so the leader can skip
+    // a whole term per round trip.
+    Index hint = std::min(prev, log_.last_index());
+    while (hint > commit_) {
+      std::optional<Term> t = log_.term_at(hint);
+      if (!t || *t <= ae.prev_log_term) break;
+      const Index first = log_.first_index_of_term(*t, hint);
+      hint = first == 0 ? hint - 1 : first - 1;
+    }
+    const Term hint_term = log_.term_at(hint).value_or(0);
+    send(from, AppendEntriesResponse{term_, false, prev, hint, hint_term}, next_seq_ - 1);
+    return;
+  }
+
+  // Skip entries we already hold; truncate at the first conflict (§5.3).
+  std::size_t k = 0;
+  const std::size_t n = ae.entries.size();
+  for (; k < n; ++k) {
+    const Entry& e = ae.entries[k];
+    const std::optional<Term> t = log_.term_at(e.index);
+    if (!t) break;
+    if (*t != e.term) {
+      if (e.index <= commit_) {
+        fail(Status::internal("leader asked to overwrite committed entry " + std::to_string(e.index)));
+        return;
+      }
+      fail_pending_from(e.index, Status::leadership_lost());
+      log_.truncate_from(e.index);
+      persist_truncate(e.index);
+      break;
+    }
+  }
+  if (k < n) {
+    std::vector<Entry> fresh;
+    fresh.reserve(n - k);
+    for (std::size_t j = k; j < n; ++j) {
+      log_.append(ae.entries[j], true);
+      fresh.push_back(std::move(ae.entries[j]));
+    }
+    persist_entries(std::move(fresh));
+  }
+  const Index match = prev + n;
+  // Acknowledged only once everything queued so far is durable.
+  send(from, AppendEntriesResponse{term_, true, match, 0, 0}, next_seq_ - 1);
+  // §5.3: commit = min(leaderCommit, index of last new entry).
+  const Index new_commit = std::min(ae.leader_commit, match);
+  if (new_commit > commit_) set_commit(new_commit);
+}
+
+void RaftNode::Impl::handle_append_response(NodeId from, const AppendEntriesResponse& r) {
+  if (role_ != Role::kLeader) return;
+  node::Progress* p = progress(from);
+  if (!p) return;
+  p->touch(ex_.now());
+  if (r.success) {
+    if (r.match_index > log_.last_index()) return;  // not from this term's log: ignore
+    if (p->on_success(r.match_index)) maybe_commit();
+    send_append(*p, false);
+    return;
+  }
+  // Fast backtracking: the largest index <= the follower's hint whose term
+  // in our log is <= the follower's term there; retry just after it.
+  Index probe = std::min(r.hint_index, log_.last_index());
+  while (probe > 0) {
+    std::optional<Term> t = log_.term_at(probe);
+    if (!t || *t <= r.hint_term) break;
+    const Index first = log_.first_index_of_term(*t, probe);
+    probe = first == 0 ? probe - 1 : first - 1;
+  }
+  const Index retry = std::min(probe, r.match_index) + 1;
+  if (p->on_reject(r.match_index, retry)) send_append(*p, false);
+}
+
+// §5.4.2: commit by counting replicas only for entries of the current term;
+// earlier entries commit indirectly with them.
+void RaftNode::Impl::maybe_commit() {
+  if (role_ != Role::kLeader) return;
+  match_scratch_.clear();
+  for (NodeId v : voters()) {
+    if (v == id_) {
+      match_scratch_.push_back(durable_index_);
+    } else if (node::Progress* p = progress(v)) {
+      match_scratch_.push_back(p->match());
+    } else {
+      match_scratch_.push_back(0);
+    }
+  }
+  const Index q = node::quorum_match_index(match_scratch_, sort_scratch_);
+  if (q > commit_ && log_.term_at(q) == term_) {
+    set_commit(q);
+    // Followers learn the new commit index with the next message; send it
+    // now to those with nothing in flight so they apply without waiting for
+    // a heartbeat.
+    schedule_flush();
+  }
+}
+
+void RaftNode::Impl::set_commit(Index index) {
+  if (index <= commit_) return;
+  commit_ = index;
+  apply_wakeup_.notify();
+}
+
+}  // namespace coraft

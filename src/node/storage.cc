@@ -1,0 +1,149 @@
+// The serial LogAPI pipeline, and sends that wait for durability.
+//
+// Every LogAPI call goes through one queue, executed by one coroutine, one
+// call at a time, in the order the protocol logic queued them. Each queued
+// operation gets a sequence number; a message that depends on durable state
+// (a vote, a follower's acknowledgement) is held until every operation up to
+// its gate has completed (Figure 2: "respond after persisting"). A leader's
+// own appends do not gate its AppendEntries: it sends while its disk writes
+// (thesis §10.2.1) and counts itself only once they are durable.
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "node/node_impl.h"
+
+namespace coraft {
+
+std::uint64_t RaftNode::Impl::enqueue(StorageOp op) {
+  op.seq = next_seq_++;
+  const std::uint64_t seq = op.seq;
+  storage_queue_.push_back(std::move(op));
+  storage_wakeup_.notify();
+  return seq;
+}
+
+std::uint64_t RaftNode::Impl::persist_hard_state() {
+  StorageOp op;
+  op.kind = StorageOp::Kind::kHardState;
+  op.hard_state = HardState{term_, vote_};
+  hard_state_seq_ = enqueue(std::move(op));
+  return hard_state_seq_;
+}
+
+std::uint64_t RaftNode::Impl::persist_entries(std::vector<Entry> entries) {
+  // Group commit: merge into a queued (not yet started) append.
+  if (storage_queue_.size() > 1 && storage_queue_.back().kind == StorageOp::Kind::kAppend) {
+    auto& back = storage_queue_.back().entries;
+    back.insert(back.end(), std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
+    return storage_queue_.back().seq;
+  }
+  StorageOp op;
+  op.kind = StorageOp::Kind::kAppend;
+  op.entries = std::move(entries);
+  return enqueue(std::move(op));
+}
+
+std::uint64_t RaftNode::Impl::persist_truncate(Index from) {
+  StorageOp op;
+  op.kind = StorageOp::Kind::kTruncate;
+  op.from = from;
+  return enqueue(std::move(op));
+}
+
+void RaftNode::Impl::read_entries(Index from, Index to, std::function<void(std::vector<Entry>)> done) {
+  StorageOp op;
+  op.kind = StorageOp::Kind::kRead;
+  op.from = from;
+  op.to = to;
+  op.on_read = std::move(done);
+  enqueue(std::move(op));
+}
+
+coro::Task<void> RaftNode::Impl::storage_worker() {
+  while (!scope_->stop_requested()) {
+    if (storage_queue_.empty()) {
+      co_await storage_wakeup_.wait();
+      continue;
+    }
+    // The front op stays in the queue while it runs, so that appends queued
+    // meanwhile merge into a later op, never into the running one.
+    StorageOp& front = storage_queue_.front();
+    StorageOp op;
+    op.kind = front.kind;
+    op.seq = front.seq;
+    op.from = front.from;
+    op.to = front.to;
+    op.hard_state = front.hard_state;
+    std::vector<Entry> read_result;
+    try {
+      switch (op.kind) {
+        case StorageOp::Kind::kHardState:
+          co_await log_api_.save_hard_state(op.hard_state);
+          break;
+        case StorageOp::Kind::kAppend: {
+          std::vector<Entry> entries = std::move(front.entries);
+          op.to = entries.back().index;
+          const std::size_t n = entries.size();
+          co_await log_api_.append(std::move(entries));
+          counters_.entries_appended += n;
+          break;
+        }
+        case StorageOp::Kind::kTruncate:
+          co_await log_api_.truncate_suffix(op.from);
+          break;
+        case StorageOp::Kind::kRead:
+          read_result = co_await log_api_.read(op.from, op.to, settings().max_bytes_per_message);
+          break;
+      }
+    } catch (const std::exception& e) {
+      fail(Status::io_error(std::string("LogAPI failed: ") + e.what()));
+      co_return;
+    }
+    if (scope_->stop_requested()) co_return;
+    StorageOp done = std::move(storage_queue_.front());
+    storage_queue_.pop_front();
+    done.to = op.to;
+    if (done.kind == StorageOp::Kind::kRead) {
+      if (done.on_read && running_) done.on_read(std::move(read_result));
+    }
+    on_persisted(done);
+  }
+}
+
+void RaftNode::Impl::on_persisted(const StorageOp& op) {
+  persisted_seq_ = op.seq;
+  if (op.kind == StorageOp::Kind::kAppend) {
+    durable_index_ = op.to;
+  } else if (op.kind == StorageOp::Kind::kTruncate) {
+    durable_index_ = std::min(durable_index_, op.from - 1);
+  }
+  release_outbox();
+  if (!running_) return;
+  if (op.kind == StorageOp::Kind::kAppend) {
+    if (role_ == Role::kLeader) maybe_commit();
+    apply_wakeup_.notify();
+  }
+}
+
+void RaftNode::Impl::send(NodeId to, MessageBody body, std::uint64_t gate) {
+  Message m{id_, to, std::move(body)};
+  if (gate <= persisted_seq_) {
+    ++counters_.messages_sent;
+    transport_.send(to, std::move(m));
+    return;
+  }
+  outbox_.push_back(Gated{gate, std::move(m)});
+}
+
+void RaftNode::Impl::release_outbox() {
+  while (!outbox_.empty() && outbox_.front().gate <= persisted_seq_) {
+    Message m = std::move(outbox_.front().message);
+    outbox_.pop_front();
+    ++counters_.messages_sent;
+    const NodeId to = m.to;
+    transport_.send(to, std::move(m));
+  }
+}
+
+}  // namespace coraft

@@ -1,0 +1,535 @@
+#include "coraft/testing/sim_cluster.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "coraft/codec.h"
+#include "coraft/coro/sleep.h"
+#include "coraft/coro/sync_wait.h"
+#include "coraft/coro/task_scope.h"
+#include "coraft/transport_api.h"
+
+namespace coraft::testing {
+
+namespace {
+
+// A LogAPI over a server's durable MemoryLog, with disk latency and the
+// invariant checker's storage hooks. A write becomes durable only when its
+// latency has elapsed: a crash before then loses it.
+class SimLog final : public LogAPI {
+ public:
+  SimLog(NodeId id, assist::MemoryLog& durable, coro::Executor& ex, InvariantChecker& checker,
+         std::uint64_t seed, coro::Duration min_latency, coro::Duration max_latency)
+      : id_(id), durable_(durable), ex_(ex), checker_(checker), rng_(seed), min_(min_latency), max_(max_latency) {}
+
+  coro::Task<LogState> load() override { return durable_.load(); }
+
+  coro::Task<void> save_hard_state(HardState state) override {
+    co_await disk_delay();
+    co_await durable_.save_hard_state(state);
+    if (state.vote != kNoNode) checker_.on_vote(id_, state.term, state.vote);
+  }
+
+  coro::Task<void> append(std::vector<Entry> entries) override {
+    co_await disk_delay();
+    if (!entries.empty()) {
+      Index prev = entries.front().index - 1;
+      const Entry* before = durable_.entry(prev);
+      Term prev_term = before ? before->term : 0;
+      for (const Entry& e : entries) {
+        checker_.on_entry_durable(id_, e, prev_term);
+        prev_term = e.term;
+      }
+    }
+    co_await durable_.append(std::move(entries));
+  }
+
+  coro::Task<void> truncate_suffix(Index from) override {
+    co_await disk_delay();
+    co_await durable_.truncate_suffix(from);
+  }
+
+  coro::Task<std::vector<Entry>> read(Index from, Index to, std::uint64_t max_bytes) override {
+    return durable_.read(from, to, max_bytes);
+  }
+
+ private:
+  coro::Task<void> disk_delay() {
+    if (max_ <= min_ && min_.count() == 0) co_return;
+    std::uniform_int_distribution<std::int64_t> d(min_.count(), std::max(min_.count(), max_.count()));
+    co_await coro::sleep_for(ex_, coro::Duration(d(rng_)));
+  }
+
+  NodeId id_;
+  assist::MemoryLog& durable_;
+  coro::Executor& ex_;
+  InvariantChecker& checker_;
+  std::mt19937_64 rng_;
+  coro::Duration min_;
+  coro::Duration max_;
+};
+
+// Records what it applies; the result of a command is its index, in text.
+class SimStateMachine final : public StateMachine {
+ public:
+  SimStateMachine(NodeId id, InvariantChecker& checker) : id_(id), checker_(checker) {}
+  coro::Task<Bytes> apply(Index index, Bytes command) override {
+    checker_.on_apply(id_, index, command);
+    applied_.push_back(AppliedCommand{index, std::move(command)});
+    last_ = index;
+    co_return std::to_string(index);
+  }
+  Index applied_index() const override { return 0; }
+  const std::vector<AppliedCommand>& applied() const { return applied_; }
+
+ private:
+  NodeId id_;
+  InvariantChecker& checker_;
+  std::vector<AppliedCommand> applied_;
+  Index last_ = 0;
+};
+
+}  // namespace
+
+class SimTransport final : public TransportAPI {
+ public:
+  explicit SimTransport(SimCluster& c) : cluster_(c) {}
+  void send(NodeId to, Message message) override {
+    message.to = to;
+    cluster_.network_send(std::move(message));
+  }
+
+ private:
+  SimCluster& cluster_;
+};
+
+class SimCluster::Server {
+ public:
+  NodeId id = kNoNode;
+  std::uint64_t incarnation = 0;
+  std::int64_t rate_ppm = 1'000'000;
+  std::unique_ptr<coro::ManualExecutor> ex;
+  assist::MemoryLog durable;
+  std::unique_ptr<SimLog> sim_log;
+  std::unique_ptr<LogAPI> wrapped;
+  std::unique_ptr<SimTransport> transport;
+  std::unique_ptr<SimStateMachine> sm;
+  std::unique_ptr<RaftNode> node;
+  std::unique_ptr<coro::TaskScope> harness;
+  bool up = false;
+  bool paused = false;
+  bool started = false;
+  Status start_status;
+  std::vector<Message> held;
+
+  // local = global * rate, rounded down; global = local / rate, rounded up,
+  // so that to_local(to_global(t)) >= t. Exact in 64 bits for runs of days.
+  coro::TimePoint to_local(coro::TimePoint g) const {
+    const std::int64_t ns = g.time_since_epoch().count();
+    const std::int64_t out = ns / 1'000'000 * rate_ppm + ns % 1'000'000 * rate_ppm / 1'000'000;
+    return coro::TimePoint(coro::Duration(out));
+  }
+  coro::TimePoint to_global(coro::TimePoint l) const {
+    const std::int64_t ns = l.time_since_epoch().count();
+    const std::int64_t out = ns / rate_ppm * 1'000'000 + (ns % rate_ppm * 1'000'000 + rate_ppm - 1) / rate_ppm;
+    return coro::TimePoint(coro::Duration(out));
+  }
+  void tear_down() {
+    if (harness) harness->destroy_all();
+    harness.reset();
+    node.reset();
+    sm.reset();
+    transport.reset();
+    wrapped.reset();
+    sim_log.reset();
+  }
+};
+
+namespace {
+
+coro::Task<void> start_server(SimCluster::Server* s) {
+  Status st = co_await s->node->start();
+  s->start_status = st;
+  s->started = true;
+}
+
+}  // namespace
+
+SimCluster::SimCluster(SimOptions options) : options_(std::move(options)), rng_(options_.seed) {
+  for (std::size_t i = 1; i <= options_.nodes; ++i) {
+    auto s = std::make_unique<Server>();
+    s->id = i;
+    s->ex = std::make_unique<coro::ManualExecutor>();
+    servers_.push_back(std::move(s));
+  }
+}
+
+SimCluster::~SimCluster() {
+  for (auto& s : servers_) s->tear_down();
+}
+
+SimCluster::Server& SimCluster::server(NodeId id) {
+  if (id == kNoNode || id > servers_.size()) throw std::out_of_range("no server " + std::to_string(id));
+  return *servers_[id - 1];
+}
+const SimCluster::Server& SimCluster::server(NodeId id) const {
+  if (id == kNoNode || id > servers_.size()) throw std::out_of_range("no server " + std::to_string(id));
+  return *servers_[id - 1];
+}
+
+std::vector<NodeId> SimCluster::ids() const {
+  std::vector<NodeId> out;
+  for (const auto& s : servers_) out.push_back(s->id);
+  return out;
+}
+
+void SimCluster::start() {
+  std::vector<Server*> starting;
+  for (auto& sp : servers_) {
+    Server& s = *sp;
+    if (s.up) continue;
+    ++s.incarnation;
+    const std::uint64_t salt = options_.seed * 1000003u + s.id * 7919u + s.incarnation * 104729u;
+    s.sim_log = std::make_unique<SimLog>(s.id, s.durable, *s.ex, checker_, salt ^ 0x5bd1e995u,
+                                         options_.min_disk_latency, options_.max_disk_latency);
+    LogAPI* log = s.sim_log.get();
+    if (options_.wrap_log) {
+      s.wrapped = options_.wrap_log(s.id, *s.sim_log);
+      log = s.wrapped.get();
+    }
+    s.transport = std::make_unique<SimTransport>(*this);
+    s.sm = std::make_unique<SimStateMachine>(s.id, checker_);
+    checker_.on_restart(s.id);
+    checker_.on_state_machine_reset(s.id, 0);
+    NodeOptions no;
+    no.id = s.id;
+    no.initial_config.voters = ids();
+    no.initial_config.settings = options_.settings;
+    no.random_seed = salt;
+    s.node = std::make_unique<RaftNode>(no, *log, *s.transport, *s.sm, *s.ex);
+    s.harness = std::make_unique<coro::TaskScope>(*s.ex);
+    s.started = false;
+    s.up = true;
+    s.harness->spawn(start_server(&s));
+    starting.push_back(&s);
+  }
+  const bool ok = run_until(
+      [&] {
+        return std::all_of(starting.begin(), starting.end(), [](Server* s) { return s->started; });
+      },
+      10s);
+  for (Server* s : starting) {
+    if (!ok || !s->start_status.is_ok()) {
+      throw std::runtime_error("server " + std::to_string(s->id) +
+                               " failed to start: " + (ok ? s->start_status.to_string() : "timed out"));
+    }
+  }
+}
+
+void SimCluster::crash(NodeId id) {
+  Server& s = server(id);
+  if (!s.up) return;
+  s.tear_down();
+  s.up = false;
+  s.paused = false;
+  s.held.clear();
+  // A fresh executor: nothing of the dead process can run.
+  const coro::TimePoint local = s.ex->now();
+  s.ex = std::make_unique<coro::ManualExecutor>(local);
+}
+
+void SimCluster::restart(NodeId id) {
+  Server& s = server(id);
+  if (s.up) crash(id);
+  start();
+}
+
+void SimCluster::pause(NodeId id) { server(id).paused = true; }
+
+void SimCluster::resume(NodeId id) {
+  Server& s = server(id);
+  if (!s.paused) return;
+  s.paused = false;
+  std::vector<Message> held = std::move(s.held);
+  s.held.clear();
+  for (auto& m : held) inject(std::move(m), 0ms);
+}
+
+bool SimCluster::is_up(NodeId id) const { return server(id).up; }
+bool SimCluster::is_paused(NodeId id) const { return server(id).paused; }
+
+void SimCluster::partition(const std::vector<std::vector<NodeId>>& groups) {
+  group_.clear();
+  int g = 1;
+  for (const auto& group : groups) {
+    for (NodeId id : group) group_[id] = g;
+    ++g;
+  }
+  // Servers not named form a group of their own.
+  for (const auto& s : servers_) {
+    if (group_.find(s->id) == group_.end()) group_[s->id] = g;
+  }
+}
+
+void SimCluster::isolate(NodeId id) {
+  std::vector<NodeId> rest;
+  for (const auto& s : servers_) {
+    if (s->id != id) rest.push_back(s->id);
+  }
+  partition({{id}, rest});
+}
+
+void SimCluster::block(NodeId from, NodeId to) { blocked_.insert({from, to}); }
+
+void SimCluster::heal() {
+  group_.clear();
+  blocked_.clear();
+}
+
+void SimCluster::set_latency(coro::Duration min, coro::Duration max) {
+  options_.min_latency = min;
+  options_.max_latency = std::max(min, max);
+}
+
+void SimCluster::set_clock_rate(NodeId id, double rate) {
+  if (rate <= 0.0) throw std::invalid_argument("clock rate must be positive");
+  server(id).rate_ppm = static_cast<std::int64_t>(rate * 1'000'000);
+}
+
+bool SimCluster::link_open(NodeId from, NodeId to) const {
+  if (blocked_.count({from, to}) != 0) return false;
+  if (group_.empty()) return true;
+  auto a = group_.find(from);
+  auto b = group_.find(to);
+  const int ga = a == group_.end() ? 0 : a->second;
+  const int gb = b == group_.end() ? 0 : b->second;
+  return ga == gb;
+}
+
+coro::Duration SimCluster::draw(coro::Duration lo, coro::Duration hi) {
+  if (hi <= lo) return lo;
+  std::uniform_int_distribution<std::int64_t> d(lo.count(), hi.count());
+  return coro::Duration(d(rng_));
+}
+
+void SimCluster::network_send(Message m) {
+  ++stats_.sent;
+  if (auto* vr = std::get_if<RequestVoteResponse>(&m.body)) {
+    if (vr->granted && !vr->pre_vote) checker_.on_vote(m.from, vr->term, m.to);
+  }
+  if (filter_ && !filter_(m)) {
+    ++stats_.dropped;
+    return;
+  }
+  if (!link_open(m.from, m.to)) {
+    ++stats_.dropped;
+    return;
+  }
+  std::uniform_real_distribution<double> coin(0.0, 1.0);
+  if (options_.drop_rate > 0 && coin(rng_) < options_.drop_rate) {
+    ++stats_.dropped;
+    return;
+  }
+  int copies = 1;
+  if (options_.duplicate_rate > 0 && coin(rng_) < options_.duplicate_rate) {
+    copies = 2;
+    ++stats_.duplicated;
+  }
+  if (copies == 2) {
+    Message copy = m;
+    schedule_delivery(std::move(copy), now_ + draw(options_.min_latency, options_.max_latency), false);
+  }
+  schedule_delivery(std::move(m), now_ + draw(options_.min_latency, options_.max_latency), false);
+}
+
+void SimCluster::schedule_delivery(Message m, coro::TimePoint at, bool bypass) {
+  InFlight f;
+  f.at = at;
+  f.seq = ++msg_seq_;
+  f.message = std::move(m);
+  f.bypass = bypass;
+  const auto key = std::make_pair(f.at, f.seq);
+  network_.emplace(key, std::move(f));
+}
+
+void SimCluster::inject(Message m, coro::Duration delay) { schedule_delivery(std::move(m), now_ + delay, true); }
+
+bool SimCluster::step() {
+  // Ready work first, lowest id first.
+  for (auto& sp : servers_) {
+    Server& s = *sp;
+    if (!s.up || s.paused || s.ex->ready_count() == 0) continue;
+    s.ex->advance_to(s.to_local(now_));
+    ++steps_;
+    observe();
+    return true;
+  }
+  // Then the earliest delivery or timer.
+  std::optional<coro::TimePoint> best;
+  Server* timer_server = nullptr;
+  if (!network_.empty()) best = network_.begin()->second.at;
+  for (auto& sp : servers_) {
+    Server& s = *sp;
+    if (!s.up || s.paused) continue;
+    std::optional<coro::TimePoint> t = s.ex->next_timer();
+    if (!t) continue;
+    const coro::TimePoint g = s.to_global(*t);
+    if (!best || g < *best) {
+      best = g;
+      timer_server = &s;
+    }
+  }
+  if (!best) return false;
+  if (*best > now_) now_ = *best;
+  if (timer_server == nullptr) {
+    auto node_handle = network_.extract(network_.begin());
+    InFlight& f = node_handle.mapped();
+    const NodeId to = f.message.to;
+    if (to == kNoNode || to > servers_.size()) {
+      ++stats_.dropped;
+    } else {
+      Server& s = server(to);
+      if (!s.up || (!f.bypass && !link_open(f.message.from, to))) {
+        ++stats_.dropped;
+      } else if (s.paused) {
+        s.held.push_back(std::move(f.message));
+      } else {
+        ++stats_.delivered;
+        s.ex->advance_to(s.to_local(now_));
+        s.node->receive(std::move(f.message));
+        s.ex->run_until_idle();
+      }
+    }
+  } else {
+    timer_server->ex->advance_to(timer_server->to_local(now_));
+  }
+  ++steps_;
+  observe();
+  return true;
+}
+
+void SimCluster::run_for(coro::Duration d) {
+  const coro::TimePoint end = now_ + d;
+  run_until([&] { return false; }, d);
+  if (now_ < end) now_ = end;
+}
+
+bool SimCluster::run_until(const std::function<bool()>& pred, coro::Duration timeout) {
+  const coro::TimePoint end = now_ + timeout;
+  for (;;) {
+    if (pred()) return true;
+    // Peek: stop before an event that lies beyond the deadline.
+    bool ready = false;
+    std::optional<coro::TimePoint> next;
+    for (auto& sp : servers_) {
+      Server& s = *sp;
+      if (!s.up || s.paused) continue;
+      if (s.ex->ready_count() > 0) ready = true;
+      if (auto t = s.ex->next_timer()) {
+        const coro::TimePoint g = s.to_global(*t);
+        if (!next || g < *next) next = g;
+      }
+    }
+    if (!network_.empty() && (!next || network_.begin()->second.at < *next)) next = network_.begin()->second.at;
+    if (!ready && (!next || *next > end)) {
+      if (now_ < end) now_ = end;
+      return pred();
+    }
+    step();
+  }
+}
+
+RaftNode& SimCluster::node(NodeId id) {
+  Server& s = server(id);
+  if (!s.node) throw std::logic_error("server " + std::to_string(id) + " is down");
+  return *s.node;
+}
+
+NodeId SimCluster::leader() const {
+  NodeId best = kNoNode;
+  Term best_term = 0;
+  for (const auto& s : servers_) {
+    if (!s->up || !s->node || !s->node->running()) continue;
+    if (s->node->is_leader() && s->node->term() >= best_term) {
+      best = s->id;
+      best_term = s->node->term();
+    }
+  }
+  return best;
+}
+
+NodeId SimCluster::wait_for_leader(coro::Duration timeout) {
+  const bool ok = run_until(
+      [&] {
+        NodeId l = leader();
+        if (l == kNoNode) return false;
+        // No running server knows a higher term than the leader's.
+        const Term t = server(l).node->term();
+        for (const auto& s : servers_) {
+          if (s->up && s->node && s->node->running() && !s->paused && s->node->term() > t) return false;
+        }
+        return true;
+      },
+      timeout);
+  return ok ? leader() : kNoNode;
+}
+
+const assist::MemoryLog& SimCluster::durable_log(NodeId id) const { return server(id).durable; }
+
+void SimCluster::preload(NodeId id, HardState hard_state, std::vector<Entry> entries) {
+  Server& s = server(id);
+  if (s.up || s.durable.last_index() != 0) throw std::logic_error("preload only before the first start");
+  ClusterConfig config;
+  config.voters = ids();
+  config.settings = options_.settings;
+  std::vector<Entry> all;
+  all.push_back(Entry{1, 1, EntryType::kConfig, encode_config(config)});
+  for (Entry& e : entries) all.push_back(std::move(e));
+  coro::ManualExecutor ex;
+  coro::sync_wait(ex, s.durable.save_hard_state(hard_state));
+  coro::sync_wait(ex, s.durable.append(std::move(all)));
+}
+
+const std::vector<AppliedCommand>& SimCluster::applied(NodeId id) const {
+  static const std::vector<AppliedCommand> kNone;
+  const Server& s = server(id);
+  return s.sm ? s.sm->applied() : kNone;
+}
+
+std::shared_ptr<SimCluster::Proposal> SimCluster::propose(NodeId id, Bytes command) {
+  auto p = std::make_shared<Proposal>();
+  node(id).propose(std::move(command), [p](Result<Bytes> r) {
+    p->done = true;
+    p->result = std::move(r);
+  });
+  return p;
+}
+
+Result<Bytes> SimCluster::propose_and_wait(NodeId id, Bytes command, coro::Duration timeout) {
+  auto p = propose(id, std::move(command));
+  if (!run_until([&] { return p->done; }, timeout)) return Status::timeout("proposal did not complete in time");
+  return p->result;
+}
+
+void SimCluster::observe() {
+  for (auto& sp : servers_) {
+    Server& s = *sp;
+    if (!s.up || !s.node || !s.node->running()) continue;
+    RaftNode& n = *s.node;
+    checker_.on_observe(s.id, n.role(), n.term(), n.commit_index(), [&n](Index i) { return n.log_term_at(i); });
+  }
+  check();
+}
+
+void SimCluster::check() {
+  const auto& v = checker_.violations();
+  if (v.size() > violations_reported_) {
+    violations_reported_ = v.size();
+    if (options_.throw_on_violation) {
+      throw InvariantViolation("invariant violated (seed " + std::to_string(options_.seed) + ", step " +
+                               std::to_string(steps_) + "): " + v.back());
+    }
+  }
+}
+
+}  // namespace coraft::testing
