@@ -114,6 +114,7 @@ class SimCluster::Server {
   std::unique_ptr<LogAPI> wrapped;
   std::unique_ptr<SimTransport> transport;
   std::unique_ptr<SimStateMachine> sm;
+  std::unique_ptr<StateMachine> wrapped_sm;
   std::unique_ptr<RaftNode> node;
   std::unique_ptr<coro::TaskScope> harness;
   bool up = false;
@@ -138,6 +139,7 @@ class SimCluster::Server {
     if (harness) harness->destroy_all();
     harness.reset();
     node.reset();
+    wrapped_sm.reset();
     sm.reset();
     transport.reset();
     wrapped.reset();
@@ -199,6 +201,11 @@ void SimCluster::start() {
     }
     s.transport = std::make_unique<SimTransport>(*this);
     s.sm = std::make_unique<SimStateMachine>(s.id, checker_);
+    StateMachine* sm = s.sm.get();
+    if (options_.wrap_state_machine) {
+      s.wrapped_sm = options_.wrap_state_machine(s.id, *s.sm);
+      sm = s.wrapped_sm.get();
+    }
     checker_.on_restart(s.id);
     checker_.on_state_machine_reset(s.id, 0);
     NodeOptions no;
@@ -206,7 +213,7 @@ void SimCluster::start() {
     no.initial_config.voters = ids();
     no.initial_config.settings = options_.settings;
     no.random_seed = salt;
-    s.node = std::make_unique<RaftNode>(no, *log, *s.transport, *s.sm, *s.ex);
+    s.node = std::make_unique<RaftNode>(no, *log, *s.transport, *sm, *s.ex);
     s.harness = std::make_unique<coro::TaskScope>(*s.ex);
     s.started = false;
     s.up = true;
@@ -242,6 +249,22 @@ void SimCluster::restart(NodeId id) {
   Server& s = server(id);
   if (s.up) crash(id);
   start();
+}
+
+namespace {
+coro::Task<void> stop_server(RaftNode* node, bool* done) {
+  co_await node->stop();
+  *done = true;
+}
+}  // namespace
+
+void SimCluster::stop(NodeId id) {
+  Server& s = server(id);
+  if (!s.up) return;
+  bool done = false;
+  s.harness->spawn(stop_server(s.node.get(), &done));
+  if (!run_until([&] { return done; }, 60s)) throw std::runtime_error("server " + std::to_string(id) + " did not stop");
+  crash(id);
 }
 
 void SimCluster::pause(NodeId id) { server(id).paused = true; }

@@ -69,6 +69,8 @@ struct SimOptions {
   // Wraps each server's LogAPI, for fault injection (for example, a log
   // that loses writes). Called at every (re)start. Default: none.
   std::function<std::unique_ptr<LogAPI>(NodeId, LogAPI& inner)> wrap_log;
+  // Wraps each server's state machine likewise. Default: none.
+  std::function<std::unique_ptr<StateMachine>(NodeId, StateMachine& inner)> wrap_state_machine;
 };
 
 // A command as applied by a server's state machine.
@@ -92,6 +94,9 @@ class SimCluster {
   void crash(NodeId id);
   // A new process over the same durable log, with an empty state machine.
   void restart(NodeId id);
+  // A clean shutdown: runs RaftNode::stop() to completion. The server stays
+  // down until restart().
+  void stop(NodeId id);
   // A paused server runs nothing; messages to it wait until resume().
   void pause(NodeId id);
   void resume(NodeId id);

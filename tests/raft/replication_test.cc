@@ -1,0 +1,577 @@
+// Replication, commitment and client-command conformance tests (§5.3,
+// §5.4, Figures 7 and 8), and failure handling.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "coraft/log_api.h"
+#include "coraft/state_machine.h"
+#include "raft/sim_helpers.h"
+
+namespace coraft::test {
+namespace {
+
+// Elects `id` as leader of a fresh cluster: only `id` may campaign.
+void only_campaigner(SimCluster& c, NodeId id) {
+  c.set_filter([id](Message& m) {
+    if (auto* rv = std::get_if<RequestVote>(&m.body)) return m.from == id || rv == nullptr;
+    return true;
+  });
+}
+
+Entry cmd(Index index, Term term, std::string data = "") {
+  return Entry{term, index, EntryType::kCommand, data.empty() ? "e" + std::to_string(index) + "t" + std::to_string(term) : data};
+}
+
+// Terms of a server's durable log from index 2 on.
+std::vector<Term> terms_from_2(const SimCluster& c, NodeId id) {
+  std::vector<Term> out;
+  const auto& log = c.durable_log(id);
+  for (Index i = 2; i <= log.last_index(); ++i) out.push_back(log.entry(i)->term);
+  return out;
+}
+
+TEST(Replication, LeaderReplicatesAndCommits) {  // §5.3
+  SimCluster c(sim_options(3, 11));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  const Index before = c.node(leader).commit_index();
+  Result<Bytes> r = c.propose_and_wait(leader, "x=1");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const Index index = std::stoull(*r);
+  EXPECT_GT(index, before);
+  EXPECT_GE(c.node(leader).commit_index(), index);
+  // The entry is durable on a majority (here: all, no faults).
+  int holders = 0;
+  for (NodeId id : c.ids()) {
+    const Entry* e = c.durable_log(id).entry(index);
+    if (e && e->data == "x=1") ++holders;
+  }
+  EXPECT_GE(holders, 2);
+}
+
+TEST(Replication, CommitPropagatesToFollowersWhoApply) {  // §5.3: followers apply committed entries
+  SimCluster c(sim_options(5, 12));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  for (int i = 0; i < 20; ++i) c.propose(leader, "v" + std::to_string(i));
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        for (NodeId id : c.ids()) {
+          if (c.applied(id).size() < 20) return false;
+        }
+        return true;
+      },
+      2s));
+  for (NodeId id : c.ids()) {
+    for (int i = 0; i < 20; ++i) EXPECT_EQ(c.applied(id)[i].command, "v" + std::to_string(i)) << "node " << id;
+    EXPECT_EQ(c.node(id).commit_index(), c.node(leader).commit_index());
+  }
+}
+
+// Captures every message sent by `from` to `to`.
+struct Captured {
+  std::vector<Message> messages;
+};
+void capture(SimCluster& c, std::shared_ptr<Captured> out, NodeId from, NodeId to) {
+  c.set_filter([out, from, to](Message& m) {
+    if (m.from == from && m.to == to) out->messages.push_back(m);
+    return true;
+  });
+}
+
+TEST(Replication, FollowerRejectsMismatchedPrevEntry) {  // §5.3 consistency check
+  SimCluster c(sim_options(3, 13));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  ASSERT_TRUE(c.propose_and_wait(leader, "a").ok());
+  const NodeId f = leader == 1 ? 2 : 1;
+  c.run_for(100ms);
+  const Index last = c.node(f).last_log_index();
+  const Term term = c.node(leader).term();
+  auto seen = std::make_shared<Captured>();
+  capture(c, seen, f, leader);
+  // prev entry exists but with another term: rejected, log unchanged.
+  AppendEntries ae;
+  ae.term = term;
+  ae.prev_log_index = last;
+  ae.prev_log_term = term + 7;
+  ae.entries.push_back(cmd(last + 1, term));
+  c.inject(Message{leader, f, ae});
+  c.run_for(1ms);
+  ASSERT_FALSE(seen->messages.empty());
+  const auto* r = std::get_if<AppendEntriesResponse>(&seen->messages.front().body);
+  ASSERT_NE(r, nullptr);
+  EXPECT_FALSE(r->success);
+  EXPECT_EQ(r->match_index, last);
+  EXPECT_LE(r->hint_index, last);
+  EXPECT_EQ(c.node(f).last_log_index(), last);
+  // prev beyond the follower's log: rejected with a hint at its last index.
+  seen->messages.clear();
+  ae.prev_log_index = last + 5;
+  ae.prev_log_term = term;
+  ae.entries = {cmd(last + 6, term)};
+  c.inject(Message{leader, f, ae});
+  c.run_for(1ms);
+  ASSERT_FALSE(seen->messages.empty());
+  r = std::get_if<AppendEntriesResponse>(&seen->messages.front().body);
+  ASSERT_NE(r, nullptr);
+  EXPECT_FALSE(r->success);
+  EXPECT_EQ(r->hint_index, last);
+  EXPECT_EQ(c.node(f).last_log_index(), last);
+}
+
+TEST(Replication, FollowerTruncatesAConflictingUncommittedSuffix) {  // §5.3
+  SimCluster c(sim_options(3, 14));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  // Node 3 holds uncommitted entries of term 2 at 2..4 that nobody else has.
+  c.preload(1, HardState{3, kNoNode}, {cmd(2, 3)});
+  c.preload(2, HardState{3, kNoNode}, {cmd(2, 3)});
+  c.preload(3, HardState{2, kNoNode}, {cmd(2, 2), cmd(3, 2), cmd(4, 2)});
+  only_campaigner(c, 1);
+  c.start();
+  ASSERT_EQ(c.wait_for_leader(), 1u);
+  ASSERT_TRUE(c.propose_and_wait(1, "after").ok());
+  c.run_for(300ms);
+  // Node 3's conflicting suffix is gone; its log equals the leader's.
+  EXPECT_EQ(terms_from_2(c, 3), terms_from_2(c, 1));
+  EXPECT_EQ(durable_term(c, 3, 2), 3u);
+  EXPECT_EQ(c.durable_log(3).last_index(), c.durable_log(1).last_index());
+}
+
+TEST(Replication, LeaderRepairsEachFollowerLogOfFigure7) {  // §5.3, Figure 7
+  // Figure 7's logs, shifted by one index (our entry 1 is the configuration).
+  // Leader (term 8): 1 1 1 4 4 5 5 6 6 6
+  const std::vector<std::vector<Term>> logs = {
+      {1, 1, 1, 4, 4, 5, 5, 6, 6, 6},        // leader, node 1
+      {1, 1, 1, 4, 4, 5, 5, 6, 6},           // (a)
+      {1, 1, 1, 4},                          // (b)
+      {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6},     // (c)
+      {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7},  // (d)
+      {1, 1, 1, 4, 4, 4, 4},                 // (e)
+      {1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3},     // (f)
+  };
+  ClusterSettings s = basic_settings();
+  s.pre_vote = true;  // the others' campaigns must not raise terms
+  SimCluster c(sim_options(7, 15, s));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  for (NodeId id = 1; id <= 7; ++id) {
+    std::vector<Entry> entries;
+    for (std::size_t k = 0; k < logs[id - 1].size(); ++k) entries.push_back(cmd(k + 2, logs[id - 1][k]));
+    c.preload(id, HardState{7, kNoNode}, entries);
+  }
+  only_campaigner(c, 1);
+  c.start();
+  ASSERT_EQ(c.wait_for_leader(), 1u);
+  EXPECT_EQ(c.node(1).term(), 8u);
+  ASSERT_TRUE(c.propose_and_wait(1, "x").ok());
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        for (NodeId id = 2; id <= 7; ++id) {
+          if (terms_from_2(c, id) != terms_from_2(c, 1)) return false;
+        }
+        return true;
+      },
+      5s));
+  for (NodeId id = 2; id <= 7; ++id) {
+    EXPECT_EQ(terms_from_2(c, id), terms_from_2(c, 1)) << "follower " << id;
+    for (Index i = 1; i <= c.durable_log(1).last_index(); ++i) {
+      EXPECT_EQ(c.durable_log(id).entry(i)->data, c.durable_log(1).entry(i)->data);
+    }
+  }
+}
+
+// Figure 8: S1 leads term 4 holding a term-2 entry at index 2, which it
+// replicates to a majority. It must not count replicas for it (§5.4.2).
+struct Figure8 {
+  explicit Figure8(std::uint64_t seed) : c(sim_options(5, seed)) {
+    c.preload(1, HardState{3, kNoNode}, {cmd(2, 2)});
+    c.preload(2, HardState{3, kNoNode}, {cmd(2, 2)});
+    c.preload(3, HardState{3, kNoNode}, {});
+    c.preload(4, HardState{3, kNoNode}, {});
+    c.preload(5, HardState{3, kNoNode}, {cmd(2, 3)});
+  }
+  SimCluster c;
+};
+
+TEST(Commit, Figure8OlderTermEntryIsNotCommittedByCounting) {
+  Figure8 f(16);
+  SimCluster& c = f.c;
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  c.crash(5);
+  // Only S1 campaigns, and its AppendEntries carry nothing past index 2, so
+  // its own no-op (index 3, term 4) never replicates.
+  c.set_filter([](Message& m) {
+    if (std::holds_alternative<RequestVote>(m.body)) return m.from == 1;
+    if (auto* ae = std::get_if<AppendEntries>(&m.body)) {
+      while (!ae->entries.empty() && ae->entries.back().index >= 3) ae->entries.pop_back();
+      if (ae->prev_log_index >= 3) return false;
+    }
+    return true;
+  });
+  ASSERT_EQ(c.wait_for_leader(), 1u);
+  EXPECT_EQ(c.node(1).term(), 4u);
+  ASSERT_TRUE(c.run_until([&] { return durable_term(c, 3, 2) == 2 && durable_term(c, 4, 2) == 2; }, 2s));
+  c.run_for(500ms);
+  // The term-2 entry is on S1..S4, a majority, yet it is not committed.
+  for (NodeId id = 1; id <= 4; ++id) EXPECT_EQ(c.node(id).commit_index(), 1u) << "node " << id;
+  // S1 crashes; S5 (log: term 3 at index 2) can win and overwrite index 2:
+  // that is safe precisely because it was never committed.
+  c.crash(1);
+  c.set_filter(nullptr);
+  c.restart(5);
+  c.crash(2);  // S5 needs S3, S4 and one more: S3/S4 have (2, t2) < (2, t3)
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_EQ(leader, 5u);
+  ASSERT_TRUE(c.propose_and_wait(5, "s5").ok());
+  EXPECT_EQ(durable_term(c, 3, 2), 3u);
+  EXPECT_EQ(durable_term(c, 4, 2), 3u);
+}
+
+TEST(Commit, NewLeadersNoopCommitsEarlierEntries) {  // §5.4.2, §8 (Figure 8 (e))
+  Figure8 f(17);
+  SimCluster& c = f.c;
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  c.crash(5);
+  only_campaigner(c, 1);
+  ASSERT_EQ(c.wait_for_leader(), 1u);
+  // No proposal at all: the no-op of term 4 alone commits index 2.
+  ASSERT_TRUE(c.run_until([&] { return c.node(1).commit_index() >= 3; }, 2s));
+  EXPECT_EQ(c.node(1).log_term_at(2), 2u);
+  EXPECT_EQ(c.node(1).log_term_at(3), 4u);
+  // S5 can no longer win: a majority holds a term-4 entry.
+  c.crash(1);
+  c.set_filter(nullptr);
+  c.restart(5);
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  EXPECT_NE(leader, 5u);
+  ASSERT_TRUE(c.propose_and_wait(leader, "y").ok());
+  c.run_for(500ms);
+  for (NodeId id = 2; id <= 5; ++id) EXPECT_EQ(durable_term(c, id, 2), 2u) << "node " << id;
+}
+
+TEST(Replication, DuplicatedAndReorderedAppendEntriesNeverMoveBackwards) {
+  SimOptions o = sim_options(3, 18);
+  o.duplicate_rate = 0.3;
+  o.min_latency = 1ms;
+  o.max_latency = 40ms;  // wide spread: heavy reordering
+  SimCluster c(o);
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  std::map<NodeId, Index> max_match;
+  std::map<NodeId, Index> max_durable;
+  for (int round = 0; round < 40; ++round) {
+    for (int i = 0; i < 5; ++i) c.propose(leader, "r" + std::to_string(round) + "-" + std::to_string(i));
+    for (int s = 0; s < 200 && c.step(); ++s) {
+      if (!c.node(leader).is_leader()) break;
+      for (const PeerStatus& p : c.node(leader).status().peers) {
+        ASSERT_GE(p.match_index, max_match[p.id]) << "leader's match index for " << p.id << " moved back";
+        max_match[p.id] = p.match_index;
+      }
+      for (NodeId id : c.ids()) {
+        const Index d = c.node(id).status().durable_index;
+        ASSERT_GE(d, max_durable[id]) << "node " << id << " lost durable entries";
+        max_durable[id] = d;
+      }
+    }
+  }
+  ASSERT_TRUE(c.node(leader).is_leader());
+  ASSERT_TRUE(c.run_until([&] { return c.applied(1).size() == 200 && c.applied(2).size() == 200 && c.applied(3).size() == 200; }, 5s));
+  EXPECT_GT(c.stats().duplicated, 0u);
+}
+
+TEST(Replication, StaleLeaderMessagesChangeNothingOnANewerFollower) {  // §5.1
+  SimCluster c(sim_options(3, 19));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  ASSERT_TRUE(c.propose_and_wait(leader, "a").ok());
+  c.run_for(200ms);
+  const NodeId f = leader == 1 ? 2 : 1;
+  const NodeId stale = 6 - leader - f;
+  const Term term = c.node(f).term();
+  const Index last = c.node(f).last_log_index();
+  const Index commit = c.node(f).commit_index();
+  auto seen = std::make_shared<Captured>();
+  capture(c, seen, f, stale);
+  // An empty AppendEntries at index 0 from an old term, then one with a
+  // conflicting entry.
+  AppendEntries empty;
+  empty.term = term - 1;
+  c.inject(Message{stale, f, empty});
+  AppendEntries conflicting;
+  conflicting.term = term - 1;
+  conflicting.prev_log_index = 1;
+  conflicting.prev_log_term = 1;
+  conflicting.leader_commit = last + 5;
+  conflicting.entries = {cmd(2, term - 1, "evil")};
+  c.inject(Message{stale, f, conflicting});
+  c.run_for(2ms);
+  EXPECT_EQ(c.node(f).term(), term);
+  EXPECT_EQ(c.node(f).leader(), leader);
+  EXPECT_EQ(c.node(f).last_log_index(), last);
+  EXPECT_EQ(c.node(f).commit_index(), commit);
+  EXPECT_NE(c.durable_log(f).entry(2)->data, "evil");
+  ASSERT_EQ(seen->messages.size(), 2u);
+  for (const Message& m : seen->messages) {
+    const auto* r = std::get_if<AppendEntriesResponse>(&m.body);
+    ASSERT_NE(r, nullptr);
+    EXPECT_FALSE(r->success);
+    EXPECT_EQ(r->term, term) << "the reply teaches the stale leader the new term";
+  }
+}
+
+TEST(Commit, SingleNodeClusterCommitsAlone) {
+  SimCluster c(sim_options(1, 20));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  ASSERT_EQ(c.wait_for_leader(), 1u);
+  for (int i = 0; i < 5; ++i) {
+    Result<Bytes> r = c.propose_and_wait(1, "solo" + std::to_string(i));
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+  }
+  EXPECT_EQ(c.applied(1).size(), 5u);
+}
+
+// A majority of 4 is 3 and of 6 is 4 (§5.2): with exactly one fewer server
+// reachable nothing commits; with exactly a majority, it does.
+void check_even_cluster(std::size_t n, std::uint64_t seed) {
+  SimCluster c(sim_options(n, seed));
+  SCOPED_TRACE("n=" + std::to_string(n) + " seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  ASSERT_TRUE(c.propose_and_wait(leader, "warmup").ok());
+  const std::size_t need = n / 2 + 1;
+  // Leader plus need-2 followers: one short of a majority.
+  std::vector<NodeId> group{leader};
+  for (NodeId id : c.ids()) {
+    if (id != leader && group.size() < need - 1) group.push_back(id);
+  }
+  c.partition({group});
+  auto p = c.propose(leader, "short");
+  c.run_for(100ms);  // less than an election timeout: the leader keeps its role
+  EXPECT_FALSE(p->done) << "committed without a majority";
+  // One more follower joins the leader's side: exactly a majority.
+  for (NodeId id : c.ids()) {
+    if (std::find(group.begin(), group.end(), id) == group.end()) {
+      group.push_back(id);
+      break;
+    }
+  }
+  c.partition({group});
+  ASSERT_TRUE(c.run_until([&] { return p->done; }, 2s));
+  if (c.node(leader).is_leader() || p->result.ok()) {
+    EXPECT_TRUE(p->result.ok()) << p->result.status().to_string();
+  }
+}
+
+TEST(Commit, FourAndSixNodeClustersNeedThreeAndFour) {
+  check_even_cluster(4, 21);
+  check_even_cluster(6, 22);
+}
+
+TEST(Recovery, LeaderCrashAndRestartLosesNoCommittedEntry) {
+  SimOptions o = sim_options(3, 23);
+  o.min_disk_latency = 100us;
+  o.max_disk_latency = 2ms;
+  SimCluster c(o);
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  std::vector<std::string> committed;
+  for (int i = 0; i < 10; ++i) {
+    const std::string v = "before" + std::to_string(i);
+    ASSERT_TRUE(c.propose_and_wait(leader, v).ok());
+    committed.push_back(v);
+  }
+  // Some proposals are in flight when the leader dies.
+  for (int i = 0; i < 5; ++i) c.propose(leader, "inflight" + std::to_string(i));
+  c.run_for(1ms);
+  const NodeId old = leader;
+  c.crash(old);
+  leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  ASSERT_NE(leader, old);
+  ASSERT_TRUE(c.propose_and_wait(leader, "after").ok());
+  committed.push_back("after");
+  c.restart(old);
+  ASSERT_TRUE(c.run_until([&] { return c.applied(old).size() >= committed.size(); }, 3s));
+  for (NodeId id : c.ids()) {
+    std::vector<std::string> got;
+    for (const auto& a : c.applied(id)) got.push_back(a.command);
+    for (const auto& v : committed) {
+      EXPECT_NE(std::find(got.begin(), got.end(), v), got.end()) << v << " missing on node " << id;
+    }
+  }
+}
+
+TEST(Client, ProposalOnAFollowerFailsAtOnceWithTheLeaderHint) {
+  SimCluster c(sim_options(3, 24));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  c.run_for(100ms);  // followers learn the leader from its AppendEntries
+  for (NodeId id : c.ids()) {
+    if (id == leader) continue;
+    auto p = c.propose(id, "x");
+    ASSERT_TRUE(p->done) << "a follower must answer at once";
+    ASSERT_TRUE(p->result.status().is_not_leader());
+    EXPECT_EQ(p->result.status().leader_hint(), leader);
+  }
+}
+
+TEST(Client, OverwrittenProposalFailsWithLeadershipLost) {
+  SimCluster c(sim_options(3, 25));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId old = c.wait_for_leader();
+  ASSERT_NE(old, kNoNode);
+  ASSERT_TRUE(c.propose_and_wait(old, "ok").ok());
+  c.isolate(old);
+  auto lost = c.propose(old, "lost");
+  std::vector<NodeId> others;
+  for (NodeId id : c.ids()) {
+    if (id != old) others.push_back(id);
+  }
+  c.partition({{old}, others});
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        NodeId l = c.leader();
+        return l != kNoNode && l != old;
+      },
+      5s));
+  const NodeId fresh = c.leader();
+  ASSERT_TRUE(c.propose_and_wait(fresh, "new").ok());
+  c.heal();
+  ASSERT_TRUE(c.run_until([&] { return lost->done; }, 5s));
+  EXPECT_TRUE(lost->result.status().is_leadership_lost()) << lost->result.status().to_string();
+}
+
+TEST(Client, StopFailsPendingProposalsWithStopped) {
+  SimCluster c(sim_options(3, 26));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  for (NodeId id : c.ids()) {
+    if (id != leader) c.isolate(id);
+  }
+  c.partition({{leader}});
+  auto p = c.propose(leader, "never");
+  c.run_for(10ms);
+  ASSERT_FALSE(p->done);
+  c.stop(leader);
+  ASSERT_TRUE(p->done);
+  EXPECT_TRUE(p->result.status().is_stopped()) << p->result.status().to_string();
+}
+
+// A LogAPI that throws after a number of appends.
+class FailingLog final : public LogAPI {
+ public:
+  FailingLog(LogAPI& inner, int appends_before_failure) : inner_(inner), left_(appends_before_failure) {}
+  coro::Task<LogState> load() override { return inner_.load(); }
+  coro::Task<void> save_hard_state(HardState s) override { return inner_.save_hard_state(s); }
+  coro::Task<void> append(std::vector<Entry> entries) override {
+    if (left_-- <= 0) throw std::runtime_error("disk on fire");
+    return inner_.append(std::move(entries));
+  }
+  coro::Task<void> truncate_suffix(Index from) override { return inner_.truncate_suffix(from); }
+  coro::Task<std::vector<Entry>> read(Index from, Index to, std::uint64_t max_bytes) override {
+    return inner_.read(from, to, max_bytes);
+  }
+
+ private:
+  LogAPI& inner_;
+  int left_;
+};
+
+TEST(Failure, ThrowingLogAPIStopsTheNodeSafelyAndReportsIt) {
+  SimOptions o = sim_options(1, 27);
+  o.wrap_log = [](NodeId, LogAPI& inner) -> std::unique_ptr<LogAPI> {
+    return std::make_unique<FailingLog>(inner, 3);
+  };
+  SimCluster c(o);
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  ASSERT_EQ(c.wait_for_leader(), 1u);
+  std::vector<NodeEvent> events;
+  c.node(1).subscribe([&events](const NodeEvent& e) { events.push_back(e); });
+  std::vector<std::shared_ptr<SimCluster::Proposal>> ps;
+  for (int i = 0; i < 5; ++i) {
+    ps.push_back(c.propose(1, "p" + std::to_string(i)));
+    c.run_for(5ms);
+  }
+  c.run_for(50ms);
+  EXPECT_FALSE(c.node(1).running());
+  EXPECT_TRUE(c.node(1).status().error.is_io_error()) << c.node(1).status().error.to_string();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().kind, NodeEvent::Kind::kFailed);
+  for (auto& p : ps) {
+    ASSERT_TRUE(p->done);
+  }
+  EXPECT_FALSE(ps.back()->result.ok());
+  auto late = c.propose(1, "late");
+  EXPECT_TRUE(late->done && !late->result.ok());
+  c.stop(1);  // stop() after a failure completes
+}
+
+class ThrowingStateMachine final : public StateMachine {
+ public:
+  explicit ThrowingStateMachine(StateMachine& inner) : inner_(inner) {}
+  coro::Task<Bytes> apply(Index index, Bytes command) override {
+    if (command == "poison") throw std::runtime_error("cannot apply poison");
+    return inner_.apply(index, std::move(command));
+  }
+  Index applied_index() const override { return inner_.applied_index(); }
+
+ private:
+  StateMachine& inner_;
+};
+
+TEST(Failure, ThrowingStateMachineStopsTheNodeWithoutSkippingTheEntry) {
+  SimOptions o = sim_options(3, 28);
+  o.wrap_state_machine = [](NodeId, StateMachine& inner) -> std::unique_ptr<StateMachine> {
+    return std::make_unique<ThrowingStateMachine>(inner);
+  };
+  SimCluster c(o);
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  ASSERT_TRUE(c.propose_and_wait(leader, "fine").ok());
+  auto p = c.propose(leader, "poison");
+  // The leader fails on the poison entry. A server fails when (and only
+  // when) it learns that the entry is committed and applies it; none skips it.
+  c.run_for(3s);
+  EXPECT_FALSE(c.node(leader).running());
+  for (NodeId id : c.ids()) {
+    ASSERT_EQ(c.applied(id).size(), 1u) << "nothing after the poison entry may be applied, node " << id;
+    if (!c.node(id).running()) {
+      EXPECT_TRUE(c.node(id).status().error.is_io_error()) << "node " << id;
+      EXPECT_GE(c.node(id).commit_index(), c.node(id).applied_index() + 1);
+    }
+  }
+  ASSERT_TRUE(p->done);
+  EXPECT_FALSE(p->result.ok());
+}
+
+}  // namespace
+}  // namespace coraft::test
