@@ -173,6 +173,10 @@ class RaftNode::Impl {
   std::uint64_t persisted_seq_ = 0;
   std::uint64_t hard_state_seq_ = 0;  // the latest hard-state write
   Index durable_index_ = 0;           // last index LogAPI holds durably
+  // The lowest `from` of a queued truncation not yet done: entries at and
+  // above it differ between memory and LogAPI.
+  static constexpr Index kNoTruncate = ~Index{0};
+  Index pending_truncate_from_ = kNoTruncate;
   node::Wakeup storage_wakeup_;
   struct Gated {
     std::uint64_t gate;

@@ -59,7 +59,6 @@ class Progress {
   // A success response: the follower's log matches ours through `index`.
   // Returns true when match advanced. Stale (smaller) acks change nothing.
   bool on_success(Index index) {
-    probe_sent_ = false;
     bool advanced = false;
     if (index > match_) {
       match_ = index;
@@ -70,7 +69,9 @@ class Progress {
       inflight_bytes_ -= inflight_.front().bytes;
       inflight_.pop_front();
     }
-    if (state_ == State::kProbe) become_replicate();
+    // The answer to our probe (not a keepalive's): the logs match through
+    // next - 1 at least, so pipelining can start.
+    if (state_ == State::kProbe && index + 1 >= next_) become_replicate();
     return advanced;
   }
 

@@ -42,18 +42,29 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
   const auto& s = settings();
   const coro::TimePoint now = ex_.now();
   if (heartbeat) {
-    if (p.state() == node::Progress::State::kProbe) {
-      p.clear_probe();  // resend the probe: it or its answer may have been lost
-    } else if (p.inflight_count() > 0 && now - p.oldest_inflight_sent() >= 2 * s.heartbeat_interval) {
-      p.reset_to_probe();  // the window stalled: assume loss, resume from match + 1
+    // A keepalive asserts only what is known to match (prev = match), so the
+    // follower acknowledges it at once, whatever its disk is doing: its
+    // election timer and our CheckQuorum never wait behind a slow LogAPI.
+    AppendEntries ka;
+    ka.term = term_;
+    ka.prev_log_index = p.match();
+    ka.prev_log_term = log_.term_at(p.match()).value_or(0);
+    ka.leader_commit = commit_;
+    send(p.id(), std::move(ka), hard_state_seq_);
+    // Recover from lost AppendEntries (or lost acks): a window or probe with
+    // no answer for a while is sent again from match + 1.
+    const auto stall = std::max<coro::Duration>(2 * s.heartbeat_interval, s.election_timeout_min);
+    if (p.state() == node::Progress::State::kReplicate) {
+      if (p.inflight_count() > 0 && now - p.oldest_inflight_sent() >= stall) p.reset_to_probe();
+    } else if (p.probe_sent() && now - p.probe_sent_at() >= stall) {
+      p.clear_probe();
     }
   }
-  bool sent = false;
   while (p.can_send(s.max_inflight_messages, s.max_inflight_bytes)) {
     const Index last = log_.last_index();
     const Index from = p.next();
     const bool probe = p.state() == node::Progress::State::kProbe;
-    if (from > last && !probe && !(heartbeat && !sent)) break;
+    if (from > last && !probe) break;
     const Index prev = from - 1;
     const std::optional<Term> prev_term = log_.term_at(prev);
     if (!prev_term) throw std::logic_error("replication below the log's first index (snapshots not supported yet)");
@@ -102,20 +113,9 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
       return;
     }
     const Index last_sent = ae.entries.empty() ? prev : ae.entries.back().index;
-    if (!ae.entries.empty() || probe) p.on_sent(last_sent, bytes, now);
+    p.on_sent(last_sent, bytes, now);
     send(p.id(), std::move(ae), hard_state_seq_);
-    sent = true;
     if (probe) break;
-  }
-  if (heartbeat && !sent) {
-    // Window full or probe outstanding: a keepalive that asserts only what
-    // is known to match, so the follower's timer and our CheckQuorum stay fed.
-    AppendEntries ae;
-    ae.term = term_;
-    ae.prev_log_index = p.match();
-    ae.prev_log_term = log_.term_at(p.match()).value_or(0);
-    ae.leader_commit = commit_;
-    send(p.id(), std::move(ae), hard_state_seq_);
   }
 }
 
@@ -146,7 +146,8 @@ void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
       hint = first == 0 ? hint - 1 : first - 1;
     }
     const Term hint_term = log_.term_at(hint).value_or(0);
-    send(from, AppendEntriesResponse{term_, false, prev, hint, hint_term}, next_seq_ - 1);
+    // A rejection claims nothing about our log's durability, only our term.
+    send(from, AppendEntriesResponse{term_, false, prev, hint, hint_term}, hard_state_seq_);
     return;
   }
 
@@ -178,8 +179,11 @@ void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
     persist_entries(std::move(fresh));
   }
   const Index match = prev + n;
-  // Acknowledged only once everything queued so far is durable.
-  send(from, AppendEntriesResponse{term_, true, match, 0, 0}, next_seq_ - 1);
+  // Acknowledged only once the entries through `match` are durable. When
+  // they already are (a heartbeat, a duplicate), the ack needs only our
+  // term on disk: it never waits behind unrelated slow writes.
+  const bool already_durable = k == n && match <= durable_index_ && match < pending_truncate_from_;
+  send(from, AppendEntriesResponse{term_, true, match, 0, 0}, already_durable ? hard_state_seq_ : next_seq_ - 1);
   // §5.3: commit = min(leaderCommit, index of last new entry).
   const Index new_commit = std::min(ae.leader_commit, match);
   if (new_commit > commit_) set_commit(new_commit);

@@ -45,6 +45,7 @@ std::uint64_t RaftNode::Impl::persist_entries(std::vector<Entry> entries) {
 }
 
 std::uint64_t RaftNode::Impl::persist_truncate(Index from) {
+  pending_truncate_from_ = std::min(pending_truncate_from_, from);
   StorageOp op;
   op.kind = StorageOp::Kind::kTruncate;
   op.from = from;
@@ -117,6 +118,10 @@ void RaftNode::Impl::on_persisted(const StorageOp& op) {
     durable_index_ = op.to;
   } else if (op.kind == StorageOp::Kind::kTruncate) {
     durable_index_ = std::min(durable_index_, op.from - 1);
+    pending_truncate_from_ = kNoTruncate;
+    for (const StorageOp& q : storage_queue_) {
+      if (q.kind == StorageOp::Kind::kTruncate) pending_truncate_from_ = std::min(pending_truncate_from_, q.from);
+    }
   }
   release_outbox();
   if (!running_) return;

@@ -468,6 +468,8 @@ RaftNode& SimCluster::node(NodeId id) {
   return *s.node;
 }
 
+coro::Executor& SimCluster::executor(NodeId id) { return *server(id).ex; }
+
 NodeId SimCluster::leader() const {
   NodeId best = kNoNode;
   Term best_term = 0;

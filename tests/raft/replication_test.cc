@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "coraft/coro/sleep.h"
 #include "coraft/log_api.h"
 #include "coraft/state_machine.h"
 #include "raft/sim_helpers.h"
@@ -333,6 +334,62 @@ TEST(Replication, StaleLeaderMessagesChangeNothingOnANewerFollower) {  // §5.1
     ASSERT_NE(r, nullptr);
     EXPECT_FALSE(r->success);
     EXPECT_EQ(r->term, term) << "the reply teaches the stale leader the new term";
+  }
+}
+
+// Appends take `latency`; everything else is instant.
+class SlowAppendLog final : public LogAPI {
+ public:
+  SlowAppendLog(LogAPI& inner, coro::Executor& ex, coro::Duration latency)
+      : inner_(inner), ex_(ex), latency_(latency) {}
+  coro::Task<LogState> load() override { return inner_.load(); }
+  coro::Task<void> save_hard_state(HardState s) override { return inner_.save_hard_state(s); }
+  coro::Task<void> append(std::vector<Entry> entries) override {
+    co_await coro::sleep_for(ex_, latency_);
+    co_await inner_.append(std::move(entries));
+  }
+  coro::Task<void> truncate_suffix(Index from) override { return inner_.truncate_suffix(from); }
+  coro::Task<std::vector<Entry>> read(Index from, Index to, std::uint64_t max_bytes) override {
+    return inner_.read(from, to, max_bytes);
+  }
+
+ private:
+  LogAPI& inner_;
+  coro::Executor& ex_;
+  coro::Duration latency_;
+};
+
+// Thesis §10.2.1: the leader's disk write runs in parallel with sending,
+// and heartbeats (and their acks) never wait behind a slow LogAPI. With
+// every append taking longer than the election timeout, a leader with
+// CheckQuorum keeps its followers and its own leadership, and commits.
+TEST(Replication, HeartbeatsNeverWaitBehindASlowLogAPI) {
+  ClusterSettings s;
+  s.pre_vote = true;
+  s.check_quorum = true;
+  SimOptions o = sim_options(3, 29, s);
+  SimCluster* cluster = nullptr;
+  o.wrap_log = [&cluster](NodeId id, LogAPI& inner) -> std::unique_ptr<LogAPI> {
+    return std::make_unique<SlowAppendLog>(inner, cluster->executor(id), 400ms);
+  };
+  SimCluster c(o);
+  cluster = &c;
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  const Term term = c.node(leader).term();
+  std::vector<std::shared_ptr<SimCluster::Proposal>> ps;
+  for (int i = 0; i < 20; ++i) {
+    ps.push_back(c.propose(leader, "slow" + std::to_string(i)));
+    c.run_for(100ms);
+  }
+  c.run_for(3s);
+  EXPECT_EQ(c.leader(), leader);
+  for (NodeId id : c.ids()) EXPECT_EQ(c.node(id).term(), term) << "an election happened on node " << id;
+  for (auto& p : ps) {
+    ASSERT_TRUE(p->done);
+    EXPECT_TRUE(p->result.ok()) << p->result.status().to_string();
   }
 }
 

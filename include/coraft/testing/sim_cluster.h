@@ -138,6 +138,8 @@ class SimCluster {
   // ---- queries ----
   std::vector<NodeId> ids() const;
   RaftNode& node(NodeId id);
+  // The executor a server runs on (replaced at each crash).
+  coro::Executor& executor(NodeId id);
   // The running leader with the highest term, or kNoNode.
   NodeId leader() const;
   // Runs until exactly one running server of the highest term leads.
