@@ -1,12 +1,33 @@
 // A compact, versioned binary encoding of Message and ClusterConfig, for
 // transports and logs that carry bytes.
 //
-// Format (all integers little-endian; "varint" is LEB128, at most 10 bytes):
-//   message := magic "CR" (2 bytes), version (1 byte, currently 1),
-//              kind (1 byte), from (varint), to (varint), body
-// Decoding is bounds-checked and never trusts a length: truncated,
-// oversized, unknown-version or garbage input yields Status::corrupt, never a
-// crash or undefined behaviour.
+// Format, version 1. Every integer is a canonical LEB128 varint (at most 10
+// bytes, no redundant high zero groups: other encoders must produce minimal
+// varints); bools and enums are one byte (bools exactly 0 or 1).
+//
+//   message := 'C' 'R' version kind from to body
+//     kind 0 RequestVote           := term last_log_index last_log_term pre_vote
+//     kind 1 RequestVoteResponse   := term granted pre_vote
+//     kind 2 AppendEntries         := term prev_log_index prev_log_term leader_commit
+//                                     count entry{count}
+//            entry                 := term index type length data{length}
+//     kind 3 AppendEntriesResponse := term success match_index hint_index hint_term
+//   (the kind byte is the body's index in MessageBody)
+//
+//   config  := 'C' 'C' version count voter{count} pre_vote check_quorum
+//              election_timeout_min election_timeout_max heartbeat_interval
+//              max_entries_per_message max_bytes_per_message
+//              max_inflight_messages max_inflight_bytes
+//     Durations are milliseconds, as the varint of their 64-bit two's
+//     complement. Configurations are stored in the log: this format is
+//     durable and changes only with a new version byte.
+//
+// Nothing may follow the last field, so a decodable input re-encodes to the
+// same bytes. Decoding is bounds-checked and never trusts a length:
+// truncated, oversized, unknown-version or garbage input yields
+// Status::corrupt, never a crash or undefined behaviour. Decoding checks
+// structure only: decode_config does not call ClusterConfig::validate(), and
+// ids of 0 are accepted (RaftNode ignores such messages).
 #pragma once
 
 #include <cstddef>

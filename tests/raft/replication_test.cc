@@ -479,6 +479,69 @@ TEST(Recovery, LeaderCrashAndRestartLosesNoCommittedEntry) {
   }
 }
 
+TEST(Recovery, PausedLeaderIsReplacedAndFollowsAfterResuming) {
+  SimCluster c(sim_options(3, 40));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId old = c.wait_for_leader();
+  ASSERT_NE(old, kNoNode);
+  ASSERT_TRUE(c.propose_and_wait(old, "before").ok());
+  c.pause(old);  // a long GC pause: it runs nothing, its messages wait
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        const NodeId l = c.leader();
+        return l != kNoNode && l != old;
+      },
+      5s));
+  const NodeId fresh = c.leader();
+  ASSERT_TRUE(c.propose_and_wait(fresh, "during").ok());
+  c.resume(old);
+  // On resuming it still believes it leads, until a message of the newer
+  // term reaches it (§5.1); then it follows and catches up.
+  ASSERT_TRUE(c.run_until([&] { return !c.node(old).is_leader() && c.applied(old).size() == 2; }, 5s));
+  EXPECT_EQ(c.node(old).leader(), fresh);
+  EXPECT_EQ(c.applied(old)[1].command, "during");
+}
+
+// A follower that can send but not receive (one-way partition) would keep
+// disrupting the leader with ever higher terms. PreVote and CheckQuorum stop
+// it: the others heard from the leader recently and refuse (thesis §9.6).
+TEST(Network, OneWayPartitionedFollowerDoesNotDisruptWithPreVote) {
+  ClusterSettings s;
+  s.pre_vote = true;
+  s.check_quorum = true;
+  SimCluster c(sim_options(3, 41, s));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  const NodeId deaf = leader == 3 ? 2 : 3;
+  const Term term = c.node(leader).term();
+  c.block(leader, deaf);  // the leader's messages never reach `deaf`
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(c.propose_and_wait(leader, "w" + std::to_string(i)).ok());
+    c.run_for(300ms);
+  }
+  EXPECT_EQ(c.leader(), leader);
+  EXPECT_EQ(c.node(leader).term(), term);
+  EXPECT_EQ(c.node(deaf).term(), term) << "pre-votes must not raise the deaf node's term";
+}
+
+TEST(Network, OneWayPartitionedFollowerDisruptsWithoutPreVote) {
+  // The same scenario under basic Raft: the deaf follower's elections raise
+  // the term and depose the leader (the behaviour PreVote exists to stop).
+  SimCluster c(sim_options(3, 41));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  const NodeId deaf = leader == 3 ? 2 : 3;
+  const Term term = c.node(leader).term();
+  c.block(leader, deaf);
+  c.run_for(3s);
+  EXPECT_GT(c.node(deaf).term(), term);
+}
+
 TEST(Client, ProposalOnAFollowerFailsAtOnceWithTheLeaderHint) {
   SimCluster c(sim_options(3, 24));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));

@@ -1,0 +1,2 @@
+// Election conformance tests: being written.
+#include <gtest/gtest.h>
