@@ -131,10 +131,14 @@ class RaftNode {
   // Proposes a command. Completes with the state machine's result once the
   // command is committed and applied on this node; with not_leader (and a
   // leader hint) at once on a non-leader; with leadership_lost if a newer
-  // leader overwrote the entry; with stopped if the node stops first.
-  coro::Task<Result<Bytes>> propose(Bytes command);
-  // Callback form: `done` is called exactly once, on the executor.
-  void propose(Bytes command, ProposeCallback done);
+  // leader's entry took its place; with stopped if the node stops first;
+  // with timeout once `timeout` elapsed (zero: no timeout), in which case
+  // the command may still commit later. A leader that steps down keeps its
+  // proposals pending: they may still commit under the next leader.
+  coro::Task<Result<Bytes>> propose(Bytes command, coro::Duration timeout = coro::Duration::zero());
+  // Callback form: `done` is called exactly once, on the executor (possibly
+  // before propose() returns, for an immediate error).
+  void propose(Bytes command, ProposeCallback done, coro::Duration timeout = coro::Duration::zero());
 
   // Entry point for messages from the transport.
   void receive(Message message);

@@ -11,7 +11,7 @@
 
 namespace coraft {
 
-void RaftNode::Impl::propose(Bytes command, ProposeCallback done) {
+void RaftNode::Impl::propose(Bytes command, ProposeCallback done, coro::Duration timeout) {
   if (!running_) {
     done(error_.is_ok() ? Status::stopped() : error_);
     return;
@@ -31,30 +31,57 @@ void RaftNode::Impl::propose(Bytes command, ProposeCallback done) {
   std::vector<Entry> batch;
   batch.push_back(std::move(e));
   persist_entries(std::move(batch));
-  pending_.emplace_hint(pending_.end(), index, Pending{term_, std::move(done)});
+  auto it = pending_.emplace_hint(pending_.end(), index, Pending{term_, std::move(done), std::nullopt});
+  if (timeout > coro::Duration::zero()) {
+    const coro::TimePoint deadline = ex_.now() + timeout;
+    const bool earliest = deadlines_.empty() || deadline < deadlines_.begin()->first;
+    it->second.deadline = deadlines_.emplace(deadline, index);
+    if (earliest) ticker_wakeup_.notify();
+  }
   schedule_flush();
 }
 
-coro::Task<Result<Bytes>> RaftNode::Impl::propose_task(Bytes command) {
+coro::Task<Result<Bytes>> RaftNode::Impl::propose_task(Bytes command, coro::Duration timeout) {
   auto [promise, future] = coro::make_promise<Bytes>(ex_);
   auto shared = std::make_shared<coro::Promise<Bytes>>(std::move(promise));
-  propose(std::move(command), [shared](Result<Bytes> r) {
-    if (r.ok()) {
-      shared->set_value(std::move(r).value());
-    } else {
-      shared->set_error(r.status());
-    }
-  });
+  propose(
+      std::move(command),
+      [shared](Result<Bytes> r) {
+        if (r.ok()) {
+          shared->set_value(std::move(r).value());
+        } else {
+          shared->set_error(r.status());
+        }
+      },
+      timeout);
   Result<Bytes> r = co_await std::move(future);
   co_return r;
 }
 
+ProposeCallback RaftNode::Impl::take_pending(std::map<Index, Pending>::iterator it) {
+  ProposeCallback done = std::move(it->second.done);
+  if (it->second.deadline) deadlines_.erase(*it->second.deadline);
+  pending_.erase(it);
+  return done;
+}
+
 void RaftNode::Impl::fail_pending_from(Index from, const Status& status) {
-  auto it = pending_.lower_bound(from);
-  while (it != pending_.end()) {
-    ProposeCallback done = std::move(it->second.done);
-    it = pending_.erase(it);
-    done(status);
+  // Callbacks may propose again: take each one out before calling it.
+  for (auto it = pending_.lower_bound(from); it != pending_.end(); it = pending_.lower_bound(from)) {
+    take_pending(it)(status);
+  }
+}
+
+// A proposal whose caller asked for a timeout. Its entry may still commit
+// later: the outcome is unknown, which the status says.
+void RaftNode::Impl::expire_proposals(coro::TimePoint now) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    auto it = pending_.find(deadlines_.begin()->second);
+    if (it == pending_.end()) {
+      deadlines_.erase(deadlines_.begin());
+      continue;
+    }
+    take_pending(it)(Status::timeout("proposal timed out; its entry may still commit"));
   }
 }
 
@@ -63,9 +90,8 @@ void RaftNode::Impl::fail_all_pending(const Status& status) { fail_pending_from(
 void RaftNode::Impl::complete_pending(Index index, Term term, Result<Bytes> outcome) {
   auto it = pending_.find(index);
   if (it == pending_.end()) return;
-  ProposeCallback done = std::move(it->second.done);
   const bool same_entry = it->second.term == term;
-  pending_.erase(it);
+  ProposeCallback done = take_pending(it);
   // A different term at the index means another leader's entry was
   // committed there: ours is gone for good.
   done(same_entry ? std::move(outcome) : Result<Bytes>(Status::leadership_lost()));

@@ -16,15 +16,19 @@ coro::Task<void> RaftNode::Impl::ticker() {
 }
 
 coro::TimePoint RaftNode::Impl::next_deadline() const {
+  coro::TimePoint t = election_deadline_;
   if (role_ == Role::kLeader) {
-    if (settings().check_quorum) return std::min(next_heartbeat_, next_quorum_check_);
-    return next_heartbeat_;
+    t = next_heartbeat_;
+    if (settings().check_quorum) t = std::min(t, next_quorum_check_);
   }
-  return election_deadline_;
+  if (!deadlines_.empty()) t = std::min(t, deadlines_.begin()->first);
+  return t;
 }
 
 void RaftNode::Impl::on_tick() {
   const coro::TimePoint now = ex_.now();
+  expire_proposals(now);
+  if (!running_) return;
   if (role_ == Role::kLeader) {
     if (settings().check_quorum && now >= next_quorum_check_) {
       check_quorum();

@@ -243,8 +243,12 @@ RaftNode::~RaftNode() = default;
 
 coro::Task<Status> RaftNode::start() { return impl_->start(); }
 coro::Task<void> RaftNode::stop() { return impl_->stop(); }
-coro::Task<Result<Bytes>> RaftNode::propose(Bytes command) { return impl_->propose_task(std::move(command)); }
-void RaftNode::propose(Bytes command, ProposeCallback done) { impl_->propose(std::move(command), std::move(done)); }
+coro::Task<Result<Bytes>> RaftNode::propose(Bytes command, coro::Duration timeout) {
+  return impl_->propose_task(std::move(command), timeout);
+}
+void RaftNode::propose(Bytes command, ProposeCallback done, coro::Duration timeout) {
+  impl_->propose(std::move(command), std::move(done), timeout);
+}
 void RaftNode::receive(Message message) { impl_->receive(std::move(message)); }
 
 Status RaftNode::receive_bytes(std::string_view bytes) {

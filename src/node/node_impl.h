@@ -59,10 +59,17 @@ class RaftNode::Impl {
   std::optional<Term> log_term_at(Index i) const { return log_.term_at(i); }
 
   // ---- apply.cc ----
-  void propose(Bytes command, ProposeCallback done);
-  coro::Task<Result<Bytes>> propose_task(Bytes command);
+  void propose(Bytes command, ProposeCallback done, coro::Duration timeout);
+  coro::Task<Result<Bytes>> propose_task(Bytes command, coro::Duration timeout);
 
  private:
+  // A proposal waiting for its entry to apply.
+  struct Pending {
+    Term term;
+    ProposeCallback done;
+    std::optional<std::multimap<coro::TimePoint, Index>::iterator> deadline;
+  };
+
   // ---- node.cc ----
   void become_follower(Term term, NodeId leader);
   void set_leader(NodeId leader);
@@ -125,6 +132,9 @@ class RaftNode::Impl {
   void fail_pending_from(Index from, const Status& status);
   void fail_all_pending(const Status& status);
   void complete_pending(Index index, Term term, Result<Bytes> outcome);
+  // Removes a pending proposal and returns its callback.
+  ProposeCallback take_pending(std::map<Index, Pending>::iterator it);
+  void expire_proposals(coro::TimePoint now);
   Index apply_limit() const { return std::min(commit_, durable_index_); }
 
   // Configuration and collaborators.
@@ -185,11 +195,8 @@ class RaftNode::Impl {
   std::deque<Gated> outbox_;
 
   // Proposals waiting for their entry to apply, by index.
-  struct Pending {
-    Term term;
-    ProposeCallback done;
-  };
   std::map<Index, Pending> pending_;
+  std::multimap<coro::TimePoint, Index> deadlines_;  // proposals with a timeout
   node::Wakeup apply_wakeup_;
 };
 

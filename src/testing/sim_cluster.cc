@@ -521,12 +521,15 @@ const std::vector<AppliedCommand>& SimCluster::applied(NodeId id) const {
   return s.sm ? s.sm->applied() : kNone;
 }
 
-std::shared_ptr<SimCluster::Proposal> SimCluster::propose(NodeId id, Bytes command) {
+std::shared_ptr<SimCluster::Proposal> SimCluster::propose(NodeId id, Bytes command, coro::Duration timeout) {
   auto p = std::make_shared<Proposal>();
-  node(id).propose(std::move(command), [p](Result<Bytes> r) {
-    p->done = true;
-    p->result = std::move(r);
-  });
+  node(id).propose(
+      std::move(command),
+      [p](Result<Bytes> r) {
+        p->done = true;
+        p->result = std::move(r);
+      },
+      timeout);
   return p;
 }
 

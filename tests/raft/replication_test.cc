@@ -585,6 +585,25 @@ TEST(Client, OverwrittenProposalFailsWithLeadershipLost) {
   EXPECT_TRUE(lost->result.status().is_leadership_lost()) << lost->result.status().to_string();
 }
 
+TEST(Client, ProposalTimeoutReportsAnUnknownOutcome) {
+  SimCluster c(sim_options(3, 42));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  c.isolate(leader);
+  auto timed = c.propose(leader, "t", 100ms);
+  auto untimed = c.propose(leader, "u");
+  c.run_for(99ms);
+  EXPECT_FALSE(timed->done);
+  c.run_for(2ms);
+  ASSERT_TRUE(timed->done);
+  EXPECT_TRUE(timed->result.status().is_timeout()) << timed->result.status().to_string();
+  EXPECT_FALSE(untimed->done) << "a proposal without a timeout waits for its outcome";
+  // The timeout does not withdraw the entry: the outcome was unknown.
+  EXPECT_GE(c.node(leader).last_log_index(), 3u);
+}
+
 TEST(Client, StopFailsPendingProposalsWithStopped) {
   SimCluster c(sim_options(3, 26));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));

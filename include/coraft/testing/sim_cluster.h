@@ -155,7 +155,7 @@ class SimCluster {
     bool done = false;
     Result<Bytes> result = Status::internal("not completed");
   };
-  std::shared_ptr<Proposal> propose(NodeId id, Bytes command);
+  std::shared_ptr<Proposal> propose(NodeId id, Bytes command, coro::Duration timeout = coro::Duration::zero());
   // Proposes and runs until the result arrives (or Status::timeout).
   Result<Bytes> propose_and_wait(NodeId id, Bytes command, coro::Duration timeout = 10s);
 
