@@ -88,6 +88,8 @@ struct NodeEvent {
     kTermChanged,    // term changed without a role change
     kLeaderChanged,  // the known leader changed (leader may be kNoNode)
     kFailed,         // a LogAPI or StateMachine error stopped the node; see error
+    kElectionTimeout,  // the election timer expired: the node campaigns (role
+                       // says how: pre-candidate for PreVote, else candidate)
   };
   Kind kind = Kind::kRoleChanged;
   Role role = Role::kFollower;
@@ -156,9 +158,11 @@ class RaftNode {
   bool is_leader() const;
   NodeId leader() const;
   Term term() const;
+  NodeId vote() const;
   Index commit_index() const;
   Index applied_index() const;
   Index last_log_index() const;
+  Term last_log_term() const;
   // The term of the entry at `index` in this node's log (including entries
   // not yet durable), or nullopt when there is none.
   std::optional<Term> log_term_at(Index index) const;

@@ -71,6 +71,11 @@ void RaftNode::Impl::campaign(bool pre_vote) {
     reset_election_deadline();
     return;
   }
+  if (listeners_.size() > 0) {
+    NodeEvent ev{NodeEvent::Kind::kElectionTimeout, pre_vote ? Role::kPreCandidate : Role::kCandidate,
+                 term_ + 1, leader_, error_};
+    for (auto& l : listeners_) l(ev);
+  }
   if (!pre_vote) {
     become_candidate();
     return;

@@ -265,6 +265,8 @@ bool RaftNode::running() const { return impl_->running(); }
 Role RaftNode::role() const { return impl_->role(); }
 bool RaftNode::is_leader() const { return impl_->role() == Role::kLeader; }
 Term RaftNode::term() const { return impl_->term(); }
+NodeId RaftNode::vote() const { return impl_->vote(); }
+Term RaftNode::last_log_term() const { return impl_->last_log_term(); }
 Index RaftNode::commit_index() const { return impl_->commit_index(); }
 Index RaftNode::applied_index() const { return impl_->applied_index(); }
 Index RaftNode::last_log_index() const { return impl_->last_log_index(); }

@@ -53,6 +53,8 @@ class RaftNode::Impl {
   NodeId leader() const { return leader_; }
   bool running() const { return running_; }
   Term term() const { return term_; }
+  NodeId vote() const { return vote_; }
+  Term last_log_term() const { return log_.last_term(); }
   Index commit_index() const { return commit_; }
   Index applied_index() const { return applied_; }
   Index last_log_index() const { return log_.last_index(); }

@@ -1,6 +1,9 @@
 #include "coraft/testing/sim_cluster.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 #include "coraft/codec.h"
@@ -16,18 +19,31 @@ namespace {
 // A LogAPI over a server's durable MemoryLog, with disk latency and the
 // invariant checker's storage hooks. A write becomes durable only when its
 // latency has elapsed: a crash before then loses it.
+using TraceHook = std::function<void(TraceKind, NodeId peer, std::string text)>;
+
 class SimLog final : public LogAPI {
  public:
   SimLog(NodeId id, assist::MemoryLog& durable, coro::Executor& ex, InvariantChecker& checker,
-         std::uint64_t seed, coro::Duration min_latency, coro::Duration max_latency)
-      : id_(id), durable_(durable), ex_(ex), checker_(checker), rng_(seed), min_(min_latency), max_(max_latency) {}
+         std::uint64_t seed, coro::Duration min_latency, coro::Duration max_latency, TraceHook trace)
+      : id_(id),
+        durable_(durable),
+        ex_(ex),
+        checker_(checker),
+        rng_(seed),
+        min_(min_latency),
+        max_(max_latency),
+        trace_(std::move(trace)) {}
 
   coro::Task<LogState> load() override { return durable_.load(); }
 
   coro::Task<void> save_hard_state(HardState state) override {
     co_await disk_delay();
+    const HardState before = durable_.hard_state();
     co_await durable_.save_hard_state(state);
     if (state.vote != kNoNode) checker_.on_vote(id_, state.term, state.vote);
+    if (trace_ && state.vote != kNoNode && (before.vote != state.vote || before.term != state.term)) {
+      trace_(TraceKind::kVote, state.vote, "for N" + std::to_string(state.vote) + " in term " + std::to_string(state.term));
+    }
   }
 
   coro::Task<void> append(std::vector<Entry> entries) override {
@@ -41,12 +57,20 @@ class SimLog final : public LogAPI {
         prev_term = e.term;
       }
     }
+    std::string what;
+    if (trace_ && !entries.empty()) {
+      what = "[" + std::to_string(entries.front().index);
+      if (entries.size() > 1) what += ".." + std::to_string(entries.back().index);
+      what += "] t" + std::to_string(entries.back().term);
+    }
     co_await durable_.append(std::move(entries));
+    if (trace_ && !what.empty()) trace_(TraceKind::kAppend, kNoNode, what);
   }
 
   coro::Task<void> truncate_suffix(Index from) override {
     co_await disk_delay();
     co_await durable_.truncate_suffix(from);
+    if (trace_) trace_(TraceKind::kTruncate, kNoNode, "from " + std::to_string(from));
   }
 
   coro::Task<std::vector<Entry>> read(Index from, Index to, std::uint64_t max_bytes) override {
@@ -67,14 +91,17 @@ class SimLog final : public LogAPI {
   std::mt19937_64 rng_;
   coro::Duration min_;
   coro::Duration max_;
+  TraceHook trace_;
 };
 
 // Records what it applies; the result of a command is its index, in text.
 class SimStateMachine final : public StateMachine {
  public:
-  SimStateMachine(NodeId id, InvariantChecker& checker) : id_(id), checker_(checker) {}
+  SimStateMachine(NodeId id, InvariantChecker& checker, TraceHook trace)
+      : id_(id), checker_(checker), trace_(std::move(trace)) {}
   coro::Task<Bytes> apply(Index index, Bytes command) override {
     checker_.on_apply(id_, index, command);
+    if (trace_) trace_(TraceKind::kApply, kNoNode, std::to_string(index) + ": " + command.substr(0, 24));
     applied_.push_back(AppliedCommand{index, std::move(command)});
     last_ = index;
     co_return std::to_string(index);
@@ -85,6 +112,7 @@ class SimStateMachine final : public StateMachine {
  private:
   NodeId id_;
   InvariantChecker& checker_;
+  TraceHook trace_;
   std::vector<AppliedCommand> applied_;
   Index last_ = 0;
 };
@@ -120,6 +148,7 @@ class SimCluster::Server {
   bool up = false;
   bool paused = false;
   bool started = false;
+  Index traced_commit = 0;
   Status start_status;
   std::vector<Message> held;
 
@@ -158,6 +187,11 @@ coro::Task<void> start_server(SimCluster::Server* s) {
 }  // namespace
 
 SimCluster::SimCluster(SimOptions options) : options_(std::move(options)), rng_(options_.seed) {
+  if (const char* dir = std::getenv("CORAFT_TRACE"); dir != nullptr && *dir != '\0') {
+    trace_dir_ = dir;
+    options_.trace = TraceMode::kKeep;
+  }
+  trace_.set_keep(options_.trace == TraceMode::kKeep);
   for (std::size_t i = 1; i <= options_.nodes; ++i) {
     auto s = std::make_unique<Server>();
     s->id = i;
@@ -167,7 +201,101 @@ SimCluster::SimCluster(SimOptions options) : options_(std::move(options)), rng_(
 }
 
 SimCluster::~SimCluster() {
+  if (!trace_dir_.empty()) {
+    std::size_t last = 0;
+    if (const char* n = std::getenv("CORAFT_TRACE_LAST")) last = std::strtoull(n, nullptr, 10);
+    try {
+      write_trace(trace_dir_, last);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "coraft: could not write the trace: %s\n", e.what());
+    }
+  }
   for (auto& s : servers_) s->tear_down();
+}
+
+std::vector<NodeSnapshot> SimCluster::snapshot() const {
+  std::vector<NodeSnapshot> out;
+  out.reserve(servers_.size());
+  for (const auto& sp : servers_) {
+    const Server& s = *sp;
+    NodeSnapshot n;
+    n.id = s.id;
+    n.up = s.up;
+    n.paused = s.paused;
+    if (s.up && s.node) {
+      const RaftNode& r = *s.node;
+      n.role = r.role();
+      n.term = r.term();
+      n.vote = r.vote();
+      n.leader = r.leader();
+      n.last_index = r.last_log_index();
+      n.last_term = r.last_log_term();
+      n.commit = r.commit_index();
+      n.applied = r.applied_index();
+    } else {
+      n.term = s.durable.hard_state().term;
+      n.vote = s.durable.hard_state().vote;
+      n.last_index = s.durable.last_index();
+      const Entry* e = s.durable.entry(n.last_index);
+      n.last_term = e ? e->term : 0;
+    }
+    out.push_back(n);
+  }
+  return out;
+}
+
+void SimCluster::note(std::string text) {
+  record(TraceKind::kNote, kNoNode, kNoNode, [&] { return std::move(text); });
+}
+
+void SimCluster::write_trace(const std::string& dir, std::size_t last_events) const {
+  const auto& ev = trace_.events();
+  TraceWindow w;
+  if (last_events != 0 && ev.size() > last_events) w.first = ev.size() - last_events;
+  std::string name = options_.name;
+  for (char& ch : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) ch = '_';
+  }
+  auto write = [&](const std::string& path, const std::string& text) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f) throw std::runtime_error("cannot open " + path);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  };
+  const std::string base = dir + "/" + name;
+  write(base + ".md", "# " + options_.name + " (seed " + std::to_string(options_.seed) + ")\n\n```mermaid\n" +
+                          render_mermaid(ev, w) + "```\n\n" + render_markdown(ev, w));
+  write(base + ".puml", render_plantuml(ev, w));
+  write(base + ".jsonl", render_jsonl(ev, w));
+}
+
+void SimCluster::subscribe_trace(Server& s) {
+  if (!tracing()) return;
+  const NodeId id = s.id;
+  s.node->subscribe([this, id](const NodeEvent& e) {
+    switch (e.kind) {
+      case NodeEvent::Kind::kRoleChanged:
+        record(TraceKind::kRole, id, kNoNode,
+               [&] { return std::string(role_name(e.role)) + ", term " + std::to_string(e.term); });
+        break;
+      case NodeEvent::Kind::kTermChanged:
+        record(TraceKind::kTerm, id, kNoNode, [&] { return std::to_string(e.term); });
+        break;
+      case NodeEvent::Kind::kLeaderChanged:
+        record(TraceKind::kLeader, id, e.leader,
+               [&] { return e.leader == kNoNode ? std::string("none") : "N" + std::to_string(e.leader); });
+        break;
+      case NodeEvent::Kind::kFailed:
+        record(TraceKind::kNote, id, kNoNode, [&] { return "failed: " + e.error.to_string(); });
+        break;
+      case NodeEvent::Kind::kElectionTimeout:
+        record(TraceKind::kTimeout, id, kNoNode, [&] {
+          return std::string(e.role == Role::kPreCandidate ? "pre-vote" : "election") + " for term " +
+                 std::to_string(e.term);
+        });
+        break;
+    }
+  });
 }
 
 SimCluster::Server& SimCluster::server(NodeId id) {
@@ -192,15 +320,22 @@ void SimCluster::start() {
     if (s.up) continue;
     ++s.incarnation;
     const std::uint64_t salt = options_.seed * 1000003u + s.id * 7919u + s.incarnation * 104729u;
+    TraceHook hook;
+    if (tracing()) {
+      const NodeId id = s.id;
+      hook = [this, id](TraceKind kind, NodeId peer, std::string text) {
+        record(kind, id, peer, [&] { return std::move(text); });
+      };
+    }
     s.sim_log = std::make_unique<SimLog>(s.id, s.durable, *s.ex, checker_, salt ^ 0x5bd1e995u,
-                                         options_.min_disk_latency, options_.max_disk_latency);
+                                         options_.min_disk_latency, options_.max_disk_latency, hook);
     LogAPI* log = s.sim_log.get();
     if (options_.wrap_log) {
       s.wrapped = options_.wrap_log(s.id, *s.sim_log);
       log = s.wrapped.get();
     }
     s.transport = std::make_unique<SimTransport>(*this);
-    s.sm = std::make_unique<SimStateMachine>(s.id, checker_);
+    s.sm = std::make_unique<SimStateMachine>(s.id, checker_, hook);
     StateMachine* sm = s.sm.get();
     if (options_.wrap_state_machine) {
       s.wrapped_sm = options_.wrap_state_machine(s.id, *s.sm);
@@ -217,6 +352,9 @@ void SimCluster::start() {
     s.harness = std::make_unique<coro::TaskScope>(*s.ex);
     s.started = false;
     s.up = true;
+    s.traced_commit = 0;
+    subscribe_trace(s);
+    if (s.incarnation > 1) record(TraceKind::kRestart, s.id, kNoNode, [] { return std::string(); });
     s.harness->spawn(start_server(&s));
     starting.push_back(&s);
   }
@@ -243,6 +381,7 @@ void SimCluster::crash(NodeId id) {
   // A fresh executor: nothing of the dead process can run.
   const coro::TimePoint local = s.ex->now();
   s.ex = std::make_unique<coro::ManualExecutor>(local);
+  record(TraceKind::kCrash, id, kNoNode, [] { return std::string(); });
 }
 
 void SimCluster::restart(NodeId id) {
@@ -267,12 +406,16 @@ void SimCluster::stop(NodeId id) {
   crash(id);
 }
 
-void SimCluster::pause(NodeId id) { server(id).paused = true; }
+void SimCluster::pause(NodeId id) {
+  server(id).paused = true;
+  record(TraceKind::kPause, id, kNoNode, [] { return std::string(); });
+}
 
 void SimCluster::resume(NodeId id) {
   Server& s = server(id);
   if (!s.paused) return;
   s.paused = false;
+  record(TraceKind::kResume, id, kNoNode, [] { return std::string(); });
   std::vector<Message> held = std::move(s.held);
   s.held.clear();
   for (auto& m : held) inject(std::move(m), 0ms);
@@ -292,6 +435,13 @@ void SimCluster::partition(const std::vector<std::vector<NodeId>>& groups) {
   for (const auto& s : servers_) {
     if (group_.find(s->id) == group_.end()) group_[s->id] = g;
   }
+  record(TraceKind::kPartition, kNoNode, kNoNode, [&] {
+    std::map<int, std::string> text;
+    for (const auto& [id, grp] : group_) text[grp] += (text[grp].empty() ? "N" : ",N") + std::to_string(id);
+    std::string out;
+    for (const auto& [grp, members] : text) out += "{" + members + "}";
+    return out;
+  });
 }
 
 void SimCluster::isolate(NodeId id) {
@@ -302,11 +452,16 @@ void SimCluster::isolate(NodeId id) {
   partition({{id}, rest});
 }
 
-void SimCluster::block(NodeId from, NodeId to) { blocked_.insert({from, to}); }
+void SimCluster::block(NodeId from, NodeId to) {
+  blocked_.insert({from, to});
+  record(TraceKind::kPartition, kNoNode, kNoNode,
+         [&] { return "N" + std::to_string(from) + " cannot reach N" + std::to_string(to); });
+}
 
 void SimCluster::heal() {
   group_.clear();
   blocked_.clear();
+  record(TraceKind::kHeal, kNoNode, kNoNode, [] { return std::string(); });
 }
 
 void SimCluster::set_latency(coro::Duration min, coro::Duration max) {
@@ -342,22 +497,27 @@ void SimCluster::network_send(Message m) {
   }
   if (filter_ && !filter_(m)) {
     ++stats_.dropped;
+    record(TraceKind::kDrop, m.from, m.to, [&] { return describe(m) + " (filter)"; });
     return;
   }
   if (!link_open(m.from, m.to)) {
     ++stats_.dropped;
+    record(TraceKind::kDrop, m.from, m.to, [&] { return describe(m) + " (partition)"; });
     return;
   }
   std::uniform_real_distribution<double> coin(0.0, 1.0);
   if (options_.drop_rate > 0 && coin(rng_) < options_.drop_rate) {
     ++stats_.dropped;
+    record(TraceKind::kDrop, m.from, m.to, [&] { return describe(m) + " (loss)"; });
     return;
   }
   int copies = 1;
   if (options_.duplicate_rate > 0 && coin(rng_) < options_.duplicate_rate) {
     copies = 2;
     ++stats_.duplicated;
+    record(TraceKind::kDuplicate, m.from, m.to, [&] { return describe(m); });
   }
+  record(TraceKind::kSend, m.from, m.to, [&] { return describe(m); });
   if (copies == 2) {
     Message copy = m;
     schedule_delivery(std::move(copy), now_ + draw(options_.min_latency, options_.max_latency), false);
@@ -414,10 +574,13 @@ bool SimCluster::step() {
       Server& s = server(to);
       if (!s.up || (!f.bypass && !link_open(f.message.from, to))) {
         ++stats_.dropped;
+        record(TraceKind::kDrop, f.message.from, to,
+               [&] { return describe(f.message) + (s.up ? " (partition)" : " (receiver down)"); });
       } else if (s.paused) {
         s.held.push_back(std::move(f.message));
       } else {
         ++stats_.delivered;
+        record(TraceKind::kDeliver, f.message.from, to, [&] { return describe(f.message); });
         s.ex->advance_to(s.to_local(now_));
         s.node->receive(std::move(f.message));
         s.ex->run_until_idle();
@@ -523,11 +686,15 @@ const std::vector<AppliedCommand>& SimCluster::applied(NodeId id) const {
 
 std::shared_ptr<SimCluster::Proposal> SimCluster::propose(NodeId id, Bytes command, coro::Duration timeout) {
   auto p = std::make_shared<Proposal>();
+  record(TraceKind::kPropose, id, kNoNode, [&] { return "\"" + command.substr(0, 24) + "\""; });
   node(id).propose(
       std::move(command),
-      [p](Result<Bytes> r) {
+      [this, p, id](Result<Bytes> r) {
         p->done = true;
         p->result = std::move(r);
+        record(TraceKind::kClientResult, id, kNoNode, [&] {
+          return p->result.ok() ? "ok (index " + p->result.value() + ")" : p->result.status().to_string();
+        });
       },
       timeout);
   return p;
@@ -545,6 +712,10 @@ void SimCluster::observe() {
     if (!s.up || !s.node || !s.node->running()) continue;
     RaftNode& n = *s.node;
     checker_.on_observe(s.id, n.role(), n.term(), n.commit_index(), [&n](Index i) { return n.log_term_at(i); });
+    if (tracing() && n.commit_index() > s.traced_commit) {
+      s.traced_commit = n.commit_index();
+      record(TraceKind::kCommit, s.id, kNoNode, [&] { return std::to_string(s.traced_commit); });
+    }
   }
   check();
 }

@@ -14,8 +14,8 @@
 namespace coraft::test {
 namespace {
 
-using testing::InvariantChecker;
-using testing::InvariantViolation;
+using coraft::testing::InvariantChecker;
+using coraft::testing::InvariantViolation;
 
 bool mentions(const InvariantChecker& c, const std::string& what) {
   for (const auto& v : c.violations()) {

@@ -11,8 +11,8 @@
 namespace coraft::test {
 
 using namespace std::chrono_literals;
-using testing::SimCluster;
-using testing::SimOptions;
+using coraft::testing::SimCluster;
+using coraft::testing::SimOptions;
 
 // Settings with both PreVote and CheckQuorum off: the paper's basic Raft.
 inline ClusterSettings basic_settings() {
@@ -28,6 +28,10 @@ inline SimOptions sim_options(std::size_t nodes, std::uint64_t seed, ClusterSett
   o.seed = seed;
   if (const char* env = std::getenv("CORAFT_SEED")) o.seed = std::strtoull(env, nullptr, 10);
   o.settings = settings;
+  // Trace files (CORAFT_TRACE=<dir>) are named after the running test.
+  if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) {
+    o.name = std::string(info->test_suite_name()) + "." + info->name();
+  }
   return o;
 }
 

@@ -38,6 +38,7 @@
 #include "coraft/raft_node.h"
 #include "coraft/state_machine.h"
 #include "coraft/testing/invariants.h"
+#include "coraft/testing/trace.h"
 
 namespace coraft::testing {
 
@@ -48,7 +49,15 @@ class InvariantViolation : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+enum class TraceMode : std::uint8_t {
+  kOff,   // record nothing (fastest)
+  kHash,  // maintain the trace hash only (determinism checks)
+  kKeep,  // keep every event for rendering
+};
+
 struct SimOptions {
+  // A name for this run, used for trace files. Default: "sim".
+  std::string name = "sim";
   // Servers get ids 1..nodes. Default: 3.
   std::size_t nodes = 3;
   // Seeds everything random: latencies, drops, election timeouts. Default: 1.
@@ -69,6 +78,12 @@ struct SimOptions {
   // Wraps each server's LogAPI, for fault injection (for example, a log
   // that loses writes). Called at every (re)start. Default: none.
   std::function<std::unique_ptr<LogAPI>(NodeId, LogAPI& inner)> wrap_log;
+  // What to record. The environment variable CORAFT_TRACE=<directory>
+  // switches any run to kKeep and writes <name>.md (table and Mermaid
+  // diagram), <name>.puml and <name>.jsonl there when the cluster is
+  // destroyed; CORAFT_TRACE_LAST=<n> keeps only the last n events in those
+  // files. Default: kOff.
+  TraceMode trace = TraceMode::kOff;
   // Wraps each server's state machine likewise. Default: none.
   std::function<std::unique_ptr<StateMachine>(NodeId, StateMachine& inner)> wrap_state_machine;
 };
@@ -159,6 +174,16 @@ class SimCluster {
   // Proposes and runs until the result arrives (or Status::timeout).
   Result<Bytes> propose_and_wait(NodeId id, Bytes command, coro::Duration timeout = 10s);
 
+  // ---- tracing ----
+  TraceRecorder& trace() { return trace_; }
+  bool tracing() const { return options_.trace != TraceMode::kOff; }
+  // Adds a free-text note to the trace (a scripted scenario's narration).
+  void note(std::string text);
+  // Every server's state now.
+  std::vector<NodeSnapshot> snapshot() const;
+  // Writes <dir>/<name>.md, .puml and .jsonl of the events kept so far.
+  void write_trace(const std::string& dir, std::size_t last_events = 0) const;
+
   // ---- checking ----
   InvariantChecker& checker() { return checker_; }
   // Runs the checks now (they also run after every step).
@@ -189,6 +214,20 @@ class SimCluster {
   Server& server(NodeId id);
   const Server& server(NodeId id) const;
   void observe();
+  template <typename Text>
+  void record(TraceKind kind, NodeId node, NodeId peer, Text&& text) {
+    if (options_.trace == TraceMode::kOff) return;
+    TraceEvent e;
+    e.step = steps_;
+    e.time = now_;
+    e.kind = kind;
+    e.node = node;
+    e.peer = peer;
+    e.text = text();
+    e.nodes = snapshot();
+    trace_.record(std::move(e));
+  }
+  void subscribe_trace(Server& s);
 
   SimOptions options_;
   std::mt19937_64 rng_;
@@ -200,6 +239,8 @@ class SimCluster {
   std::set<std::pair<NodeId, NodeId>> blocked_;
   Filter filter_;
   InvariantChecker checker_;
+  TraceRecorder trace_;
+  std::string trace_dir_;
   std::size_t violations_reported_ = 0;
   Stats stats_;
   std::vector<std::unique_ptr<Server>> servers_;
