@@ -1,0 +1,1 @@
+// Linearizability checker: being written.
