@@ -132,8 +132,9 @@ class RaftNode {
 
   // Proposes a command. Completes with the state machine's result once the
   // command is committed and applied on this node; with not_leader (and a
-  // leader hint) at once on a non-leader; with leadership_lost if a newer
-  // leader's entry took its place; with stopped if the node stops first;
+  // leader hint) at once on a non-leader; with leadership_lost once another
+  // leader's entry is committed at its index (the command was not and will
+  // never be applied); with stopped if the node stops first;
   // with timeout once `timeout` elapsed (zero: no timeout), in which case
   // the command may still commit later. A leader that steps down keeps its
   // proposals pending: they may still commit under the next leader.

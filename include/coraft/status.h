@@ -46,7 +46,7 @@ class Status {
   static Status broken_promise(std::string msg = "promise dropped without a value") {
     return {Code::kBrokenPromise, std::move(msg)};
   }
-  static Status leadership_lost(std::string msg = "entry overwritten by a newer leader") {
+  static Status leadership_lost(std::string msg = "another leader's entry was committed in its place") {
     return {Code::kLeadershipLost, std::move(msg)};
   }
   static Status io_error(std::string msg) { return {Code::kIoError, std::move(msg)}; }

@@ -1,6 +1,7 @@
 // Proposals and the apply pipeline: committed entries reach the state
 // machine in log order, exactly once per index, and each proposal completes
 // with its entry's result or a clear error.
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <string>
@@ -31,11 +32,12 @@ void RaftNode::Impl::propose(Bytes command, ProposeCallback done, coro::Duration
   std::vector<Entry> batch;
   batch.push_back(std::move(e));
   persist_entries(std::move(batch));
-  auto it = pending_.emplace_hint(pending_.end(), index, Pending{term_, std::move(done), std::nullopt});
+  const std::uint64_t id = next_proposal_id_++;
+  auto it = pending_.emplace_hint(pending_.end(), index, Pending{term_, id, std::move(done), std::nullopt});
   if (timeout > coro::Duration::zero()) {
     const coro::TimePoint deadline = ex_.now() + timeout;
     const bool earliest = deadlines_.empty() || deadline < deadlines_.begin()->first;
-    it->second.deadline = deadlines_.emplace(deadline, index);
+    it->second.deadline = deadlines_.emplace(deadline, Deadline{index, id});
     if (earliest) ticker_wakeup_.notify();
   }
   schedule_flush();
@@ -58,26 +60,26 @@ coro::Task<Result<Bytes>> RaftNode::Impl::propose_task(Bytes command, coro::Dura
   co_return r;
 }
 
-ProposeCallback RaftNode::Impl::take_pending(std::map<Index, Pending>::iterator it) {
+ProposeCallback RaftNode::Impl::take_pending(PendingMap::iterator it) {
   ProposeCallback done = std::move(it->second.done);
   if (it->second.deadline) deadlines_.erase(*it->second.deadline);
   pending_.erase(it);
   return done;
 }
 
-void RaftNode::Impl::fail_pending_from(Index from, const Status& status) {
+void RaftNode::Impl::fail_all_pending(const Status& status) {
   // Callbacks may propose again: take each one out before calling it.
-  for (auto it = pending_.lower_bound(from); it != pending_.end(); it = pending_.lower_bound(from)) {
-    take_pending(it)(status);
-  }
+  while (!pending_.empty()) take_pending(pending_.begin())(status);
 }
 
 // A proposal whose caller asked for a timeout. Its entry may still commit
 // later: the outcome is unknown, which the status says.
 void RaftNode::Impl::expire_proposals(coro::TimePoint now) {
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-    auto it = pending_.find(deadlines_.begin()->second);
-    if (it == pending_.end()) {
+    const Deadline d = deadlines_.begin()->second;
+    auto [first, last] = pending_.equal_range(d.index);
+    auto it = std::find_if(first, last, [&](const auto& kv) { return kv.second.id == d.id; });
+    if (it == last) {
       deadlines_.erase(deadlines_.begin());
       continue;
     }
@@ -85,16 +87,17 @@ void RaftNode::Impl::expire_proposals(coro::TimePoint now) {
   }
 }
 
-void RaftNode::Impl::fail_all_pending(const Status& status) { fail_pending_from(0, status); }
-
 void RaftNode::Impl::complete_pending(Index index, Term term, Result<Bytes> outcome) {
-  auto it = pending_.find(index);
-  if (it == pending_.end()) return;
-  const bool same_entry = it->second.term == term;
-  ProposeCallback done = take_pending(it);
   // A different term at the index means another leader's entry was
-  // committed there: ours is gone for good.
-  done(same_entry ? std::move(outcome) : Result<Bytes>(Status::leadership_lost()));
+  // committed there: that proposal's entry can never commit.
+  std::vector<std::pair<ProposeCallback, bool>> done;
+  for (auto it = pending_.find(index); it != pending_.end() && it->first == index; it = pending_.find(index)) {
+    const bool same_entry = it->second.term == term;
+    done.emplace_back(take_pending(it), same_entry);
+  }
+  for (auto& [callback, same_entry] : done) {
+    callback(same_entry ? std::move(outcome) : Result<Bytes>(Status::leadership_lost()));
+  }
 }
 
 coro::Task<void> RaftNode::Impl::applier() {

@@ -66,11 +66,17 @@ class RaftNode::Impl {
 
  private:
   // A proposal waiting for its entry to apply.
+  struct Deadline {
+    Index index;
+    std::uint64_t id;
+  };
   struct Pending {
     Term term;
+    std::uint64_t id;
     ProposeCallback done;
-    std::optional<std::multimap<coro::TimePoint, Index>::iterator> deadline;
+    std::optional<std::multimap<coro::TimePoint, Deadline>::iterator> deadline;
   };
+  using PendingMap = std::multimap<Index, Pending>;
 
   // ---- node.cc ----
   void become_follower(Term term, NodeId leader);
@@ -131,11 +137,10 @@ class RaftNode::Impl {
 
   // ---- apply.cc ----
   coro::Task<void> applier();
-  void fail_pending_from(Index from, const Status& status);
   void fail_all_pending(const Status& status);
   void complete_pending(Index index, Term term, Result<Bytes> outcome);
   // Removes a pending proposal and returns its callback.
-  ProposeCallback take_pending(std::map<Index, Pending>::iterator it);
+  ProposeCallback take_pending(PendingMap::iterator it);
   void expire_proposals(coro::TimePoint now);
   Index apply_limit() const { return std::min(commit_, durable_index_); }
 
@@ -197,8 +202,13 @@ class RaftNode::Impl {
   std::deque<Gated> outbox_;
 
   // Proposals waiting for their entry to apply, by index.
-  std::map<Index, Pending> pending_;
-  std::multimap<coro::TimePoint, Index> deadlines_;  // proposals with a timeout
+  // Several proposals can wait on one index: a leader's entry may be
+  // overwritten and the server, leader again, propose at that index anew.
+  // Each resolves when its index is applied: with its result when the
+  // applied entry is its own (same term), else with leadership_lost.
+  PendingMap pending_;
+  std::uint64_t next_proposal_id_ = 1;
+  std::multimap<coro::TimePoint, Deadline> deadlines_;  // proposals with a timeout
   node::Wakeup apply_wakeup_;
 };
 

@@ -163,7 +163,8 @@ void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
         fail(Status::internal("leader asked to overwrite committed entry " + std::to_string(e.index)));
         return;
       }
-      fail_pending_from(e.index, Status::leadership_lost());
+      // Proposals at these indexes stay pending: they learn their fate when
+      // the index is applied (another server may yet commit their entry).
       log_.truncate_from(e.index);
       persist_truncate(e.index);
       break;

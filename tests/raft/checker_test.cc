@@ -32,6 +32,7 @@ auto log_of(std::vector<Term> terms) {
   };
 }
 
+// @feature safety-checker
 TEST(Checker, FlagsTwoLeadersInOneTerm) {
   InvariantChecker c;
   c.on_observe(1, Role::kLeader, 5, 0, log_of({1}));
@@ -39,6 +40,7 @@ TEST(Checker, FlagsTwoLeadersInOneTerm) {
   EXPECT_TRUE(mentions(c, "election safety"));
 }
 
+// @feature safety-checker
 TEST(Checker, FlagsAVoteForTwoCandidatesInOneTerm) {
   InvariantChecker c;
   c.on_vote(3, 7, 1);
@@ -48,6 +50,7 @@ TEST(Checker, FlagsAVoteForTwoCandidatesInOneTerm) {
   EXPECT_TRUE(mentions(c, "voted for both"));
 }
 
+// @feature safety-checker
 TEST(Checker, FlagsLogMatchingViolations) {
   InvariantChecker c;
   c.on_entry_durable(1, Entry{2, 5, EntryType::kCommand, "a"}, 2);
@@ -61,6 +64,7 @@ TEST(Checker, FlagsLogMatchingViolations) {
   EXPECT_TRUE(mentions(d, "log matching"));
 }
 
+// @feature safety-checker
 TEST(Checker, FlagsStateMachineSafetyAndDoubleApply) {
   InvariantChecker c;
   c.on_apply(1, 3, "x");
@@ -72,6 +76,7 @@ TEST(Checker, FlagsStateMachineSafetyAndDoubleApply) {
   EXPECT_TRUE(mentions(d, "twice or out of order"));
 }
 
+// @feature safety-checker
 TEST(Checker, FlagsCommitGoingBackAndLeaderIncompleteness) {
   InvariantChecker c;
   c.on_observe(1, Role::kFollower, 2, 3, log_of({1, 1, 2}));
@@ -104,6 +109,7 @@ class ForgetfulLog final : public LogAPI {
   LogAPI& inner_;
 };
 
+// @feature safety-checker crash-recovery
 TEST(Checker, CatchesALogThatAcknowledgesAppendsWithoutKeepingThem) {
   SimOptions o = sim_options(3, 31);
   o.wrap_log = [](NodeId, LogAPI& inner) -> std::unique_ptr<LogAPI> { return std::make_unique<ForgetfulLog>(inner); };
@@ -142,6 +148,7 @@ class AmnesicVoteLog final : public LogAPI {
   LogAPI& inner_;
 };
 
+// @feature safety-checker vote-once
 TEST(Checker, CatchesANodeThatVotesTwiceInATermAfterARestart) {
   SimOptions o = sim_options(3, 32);
   o.wrap_log = [](NodeId, LogAPI& inner) -> std::unique_ptr<LogAPI> {

@@ -35,6 +35,7 @@ std::vector<Term> terms_from_2(const SimCluster& c, NodeId id) {
   return out;
 }
 
+// @feature replication commit
 TEST(Replication, LeaderReplicatesAndCommits) {  // §5.3
   SimCluster c(sim_options(3, 11));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -56,6 +57,7 @@ TEST(Replication, LeaderReplicatesAndCommits) {  // §5.3
   EXPECT_GE(holders, 2);
 }
 
+// @feature replication commit
 TEST(Replication, CommitPropagatesToFollowersWhoApply) {  // §5.3: followers apply committed entries
   SimCluster c(sim_options(5, 12));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -88,6 +90,7 @@ void capture(SimCluster& c, std::shared_ptr<Captured> out, NodeId from, NodeId t
   });
 }
 
+// @feature replication log-repair
 TEST(Replication, FollowerRejectsMismatchedPrevEntry) {  // §5.3 consistency check
   SimCluster c(sim_options(3, 13));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -131,6 +134,7 @@ TEST(Replication, FollowerRejectsMismatchedPrevEntry) {  // §5.3 consistency ch
   EXPECT_EQ(c.node(f).last_log_index(), last);
 }
 
+// @feature replication log-repair
 TEST(Replication, FollowerTruncatesAConflictingUncommittedSuffix) {  // §5.3
   SimCluster c(sim_options(3, 14));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -149,6 +153,7 @@ TEST(Replication, FollowerTruncatesAConflictingUncommittedSuffix) {  // §5.3
   EXPECT_EQ(c.durable_log(3).last_index(), c.durable_log(1).last_index());
 }
 
+// @feature log-repair
 TEST(Replication, LeaderRepairsEachFollowerLogOfFigure7) {  // §5.3, Figure 7
   // Figure 7's logs, shifted by one index (our entry 1 is the configuration).
   // Leader (term 8): 1 1 1 4 4 5 5 6 6 6
@@ -204,6 +209,7 @@ struct Figure8 {
   SimCluster c;
 };
 
+// @feature current-term-commit safety-checker
 TEST(Commit, Figure8OlderTermEntryIsNotCommittedByCounting) {
   Figure8 f(16);
   SimCluster& c = f.c;
@@ -239,6 +245,7 @@ TEST(Commit, Figure8OlderTermEntryIsNotCommittedByCounting) {
   EXPECT_EQ(durable_term(c, 4, 2), 3u);
 }
 
+// @feature current-term-commit
 TEST(Commit, NewLeadersNoopCommitsEarlierEntries) {  // §5.4.2, §8 (Figure 8 (e))
   Figure8 f(17);
   SimCluster& c = f.c;
@@ -263,6 +270,7 @@ TEST(Commit, NewLeadersNoopCommitsEarlierEntries) {  // §5.4.2, §8 (Figure 8 (
   for (NodeId id = 2; id <= 5; ++id) EXPECT_EQ(durable_term(c, id, 2), 2u) << "node " << id;
 }
 
+// @feature pipelining partitions
 TEST(Replication, DuplicatedAndReorderedAppendEntriesNeverMoveBackwards) {
   SimOptions o = sim_options(3, 18);
   o.duplicate_rate = 0.3;
@@ -295,6 +303,7 @@ TEST(Replication, DuplicatedAndReorderedAppendEntriesNeverMoveBackwards) {
   EXPECT_GT(c.stats().duplicated, 0u);
 }
 
+// @feature terms
 TEST(Replication, StaleLeaderMessagesChangeNothingOnANewerFollower) {  // §5.1
   SimCluster c(sim_options(3, 19));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -359,6 +368,7 @@ class SlowAppendLog final : public LogAPI {
   coro::Duration latency_;
 };
 
+// @feature leader-disk checkquorum
 // Thesis §10.2.1: the leader's disk write runs in parallel with sending,
 // and heartbeats (and their acks) never wait behind a slow LogAPI. With
 // every append taking longer than the election timeout, a leader with
@@ -393,6 +403,7 @@ TEST(Replication, HeartbeatsNeverWaitBehindASlowLogAPI) {
   }
 }
 
+// @feature commit
 TEST(Commit, SingleNodeClusterCommitsAlone) {
   SimCluster c(sim_options(1, 20));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -438,11 +449,13 @@ void check_even_cluster(std::size_t n, std::uint64_t seed) {
   }
 }
 
+// @feature commit partitions
 TEST(Commit, FourAndSixNodeClustersNeedThreeAndFour) {
   check_even_cluster(4, 21);
   check_even_cluster(6, 22);
 }
 
+// @feature crash-recovery
 TEST(Recovery, LeaderCrashAndRestartLosesNoCommittedEntry) {
   SimOptions o = sim_options(3, 23);
   o.min_disk_latency = 100us;
@@ -479,6 +492,7 @@ TEST(Recovery, LeaderCrashAndRestartLosesNoCommittedEntry) {
   }
 }
 
+// @feature crash-recovery terms
 TEST(Recovery, PausedLeaderIsReplacedAndFollowsAfterResuming) {
   SimCluster c(sim_options(3, 40));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -503,6 +517,7 @@ TEST(Recovery, PausedLeaderIsReplacedAndFollowsAfterResuming) {
   EXPECT_EQ(c.applied(old)[1].command, "during");
 }
 
+// @feature prevote checkquorum partitions
 // A follower that can send but not receive (one-way partition) would keep
 // disrupting the leader with ever higher terms. PreVote and CheckQuorum stop
 // it: the others heard from the leader recently and refuse (thesis §9.6).
@@ -527,6 +542,7 @@ TEST(Network, OneWayPartitionedFollowerDoesNotDisruptWithPreVote) {
   EXPECT_EQ(c.node(deaf).term(), term) << "pre-votes must not raise the deaf node's term";
 }
 
+// @feature partitions
 TEST(Network, OneWayPartitionedFollowerDisruptsWithoutPreVote) {
   // The same scenario under basic Raft: the deaf follower's elections raise
   // the term and depose the leader (the behaviour PreVote exists to stop).
@@ -542,6 +558,7 @@ TEST(Network, OneWayPartitionedFollowerDisruptsWithoutPreVote) {
   EXPECT_GT(c.node(deaf).term(), term);
 }
 
+// @feature client
 TEST(Client, ProposalOnAFollowerFailsAtOnceWithTheLeaderHint) {
   SimCluster c(sim_options(3, 24));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -558,6 +575,7 @@ TEST(Client, ProposalOnAFollowerFailsAtOnceWithTheLeaderHint) {
   }
 }
 
+// @feature client
 TEST(Client, OverwrittenProposalFailsWithLeadershipLost) {
   SimCluster c(sim_options(3, 25));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -585,6 +603,7 @@ TEST(Client, OverwrittenProposalFailsWithLeadershipLost) {
   EXPECT_TRUE(lost->result.status().is_leadership_lost()) << lost->result.status().to_string();
 }
 
+// @feature client
 TEST(Client, ProposalTimeoutReportsAnUnknownOutcome) {
   SimCluster c(sim_options(3, 42));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -604,6 +623,7 @@ TEST(Client, ProposalTimeoutReportsAnUnknownOutcome) {
   EXPECT_GE(c.node(leader).last_log_index(), 3u);
 }
 
+// @feature client
 TEST(Client, StopFailsPendingProposalsWithStopped) {
   SimCluster c(sim_options(3, 26));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -642,6 +662,7 @@ class FailingLog final : public LogAPI {
   int left_;
 };
 
+// @feature failures
 TEST(Failure, ThrowingLogAPIStopsTheNodeSafelyAndReportsIt) {
   SimOptions o = sim_options(1, 27);
   o.wrap_log = [](NodeId, LogAPI& inner) -> std::unique_ptr<LogAPI> {
@@ -685,6 +706,7 @@ class ThrowingStateMachine final : public StateMachine {
   StateMachine& inner_;
 };
 
+// @feature failures
 TEST(Failure, ThrowingStateMachineStopsTheNodeWithoutSkippingTheEntry) {
   SimOptions o = sim_options(3, 28);
   o.wrap_state_machine = [](NodeId, StateMachine& inner) -> std::unique_ptr<StateMachine> {

@@ -5,6 +5,7 @@
 namespace coraft::test {
 namespace {
 
+// @feature election replication
 TEST(Smoke, ThreeNodesElectReplicateAndApply) {
   SimCluster c(sim_options(3, 1));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));

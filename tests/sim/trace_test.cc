@@ -39,6 +39,7 @@ std::uint64_t run_and_hash(std::uint64_t seed, TraceMode mode) {
   return c.trace().hash();
 }
 
+// @feature tracing simulation
 TEST(Trace, SameSeedSameTraceDifferentSeedDifferentTrace) {
   const std::uint64_t a = run_and_hash(5, TraceMode::kHash);
   EXPECT_EQ(a, run_and_hash(5, TraceMode::kHash));
@@ -46,6 +47,7 @@ TEST(Trace, SameSeedSameTraceDifferentSeedDifferentTrace) {
   EXPECT_NE(a, run_and_hash(6, TraceMode::kHash));
 }
 
+// @feature tracing
 TEST(Trace, RecordsEveryKindOfStepWithSnapshots) {
   SimOptions o = traced(8, TraceMode::kKeep);
   o.drop_rate = 0;
@@ -82,6 +84,7 @@ TEST(Trace, RecordsEveryKindOfStepWithSnapshots) {
   EXPECT_TRUE(saw_leader);
 }
 
+// @feature tracing
 TEST(Trace, RenderersShowChangesArrowsAndWindows) {
   SimOptions o = traced(9, TraceMode::kKeep);
   o.drop_rate = 0;
