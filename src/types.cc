@@ -35,7 +35,8 @@ Status ClusterConfig::validate() const {
     return Status::invalid_argument("election timeout range must satisfy 0 < min < max");
   }
   if (s.heartbeat_interval.count() <= 0 || s.heartbeat_interval >= s.election_timeout_min) {
-    return Status::invalid_argument("heartbeat interval must be positive and below the minimum election timeout");
+    return Status::invalid_argument(
+        "heartbeat interval must be positive and below the minimum election timeout");
   }
   if (s.max_entries_per_message == 0 || s.max_bytes_per_message == 0 || s.max_inflight_messages == 0 ||
       s.max_inflight_bytes == 0) {

@@ -84,10 +84,10 @@ struct NodeStatus {
 
 struct NodeEvent {
   enum class Kind : std::uint8_t {
-    kRoleChanged,    // role (and term) changed
-    kTermChanged,    // term changed without a role change
-    kLeaderChanged,  // the known leader changed (leader may be kNoNode)
-    kFailed,         // a LogAPI or StateMachine error stopped the node; see error
+    kRoleChanged,      // role (and term) changed
+    kTermChanged,      // term changed without a role change
+    kLeaderChanged,    // the known leader changed (leader may be kNoNode)
+    kFailed,           // a LogAPI or StateMachine error stopped the node; see error
     kElectionTimeout,  // the election timer expired: the node campaigns (role
                        // says how: pre-candidate for PreVote, else candidate)
   };

@@ -6,9 +6,7 @@
 
 namespace coraft::assist {
 
-coro::Task<LogState> MemoryLog::load() {
-  co_return LogState{hard_state_, first_index_, last_index()};
-}
+coro::Task<LogState> MemoryLog::load() { co_return LogState{hard_state_, first_index_, last_index()}; }
 
 coro::Task<void> MemoryLog::save_hard_state(HardState state) {
   hard_state_ = state;

@@ -34,6 +34,7 @@ void RaftNode::Impl::propose(Bytes command, ProposeCallback done, coro::Duration
   persist_entries(std::move(batch));
   const std::uint64_t id = next_proposal_id_++;
   auto it = pending_.emplace_hint(pending_.end(), index, Pending{term_, id, std::move(done), std::nullopt});
+  ++pending_terms_[term_];
   if (timeout > coro::Duration::zero()) {
     const coro::TimePoint deadline = ex_.now() + timeout;
     const bool earliest = deadlines_.empty() || deadline < deadlines_.begin()->first;
@@ -63,6 +64,8 @@ coro::Task<Result<Bytes>> RaftNode::Impl::propose_task(Bytes command, coro::Dura
 ProposeCallback RaftNode::Impl::take_pending(PendingMap::iterator it) {
   ProposeCallback done = std::move(it->second.done);
   if (it->second.deadline) deadlines_.erase(*it->second.deadline);
+  auto t = pending_terms_.find(it->second.term);
+  if (--t->second == 0) pending_terms_.erase(t);
   pending_.erase(it);
   return done;
 }
@@ -91,13 +94,35 @@ void RaftNode::Impl::complete_pending(Index index, Term term, Result<Bytes> outc
   // A different term at the index means another leader's entry was
   // committed there: that proposal's entry can never commit.
   std::vector<std::pair<ProposeCallback, bool>> done;
-  for (auto it = pending_.find(index); it != pending_.end() && it->first == index; it = pending_.find(index)) {
+  for (auto it = pending_.find(index); it != pending_.end() && it->first == index;
+       it = pending_.find(index)) {
     const bool same_entry = it->second.term == term;
     done.emplace_back(take_pending(it), same_entry);
   }
   for (auto& [callback, same_entry] : done) {
     callback(same_entry ? std::move(outcome) : Result<Bytes>(Status::leadership_lost()));
   }
+  fail_pending_older_than(term);
+}
+
+// Terms never decrease along a log, so a log holding a proposal's entry
+// (index i, term t) holds terms <= t at every index below i. Once an entry
+// of a higher term is committed at an index below i, no future leader can
+// hold the proposal's entry: it is lost for good, even though nothing may
+// ever be written at index i itself.
+void RaftNode::Impl::fail_pending_older_than(Term term) {
+  if (pending_terms_.empty() || pending_terms_.begin()->first >= term) return;
+  std::vector<ProposeCallback> lost;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.term < term) {
+      auto next = std::next(it);
+      lost.push_back(take_pending(it));
+      it = next;
+    } else {
+      ++it;
+    }
+  }
+  for (auto& callback : lost) callback(Status::leadership_lost());
 }
 
 coro::Task<void> RaftNode::Impl::applier() {
@@ -118,7 +143,8 @@ coro::Task<void> RaftNode::Impl::applier() {
       // Not in memory (after a restart, or evicted): read a batch back.
       auto [promise, future] = coro::make_promise<std::vector<Entry>>(ex_);
       auto shared = std::make_shared<coro::Promise<std::vector<Entry>>>(std::move(promise));
-      read_entries(applied_ + 1, limit + 1, [shared](std::vector<Entry> es) { shared->set_value(std::move(es)); });
+      read_entries(applied_ + 1, limit + 1,
+                   [shared](std::vector<Entry> es) { shared->set_value(std::move(es)); });
       Result<std::vector<Entry>> read = co_await std::move(future);
       if (!read.ok()) continue;  // the node is stopping or failed
       batch = std::move(read).value();

@@ -154,7 +154,8 @@ void RaftNode::Impl::handle_request_vote(NodeId from, const RequestVote& rv) {
     // Thesis §9.6: grant if we could vote for it in that term, its log is
     // up-to-date, and we have not heard from a live leader recently.
     // Our own term never changes here.
-    bool grant = rv.term > term_ || (rv.term == term_ && (vote_ == kNoNode || vote_ == from) && leader_ == kNoNode);
+    bool grant =
+        rv.term > term_ || (rv.term == term_ && (vote_ == kNoNode || vote_ == from) && leader_ == kNoNode);
     grant = grant && !recent && log_up_to_date(rv.last_log_index, rv.last_log_term);
     send(from, RequestVoteResponse{grant ? rv.term : term_, grant, true}, 0);
     return;

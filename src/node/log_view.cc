@@ -22,7 +22,8 @@ void LogView::reset(Index first) {
 std::optional<Term> LogView::term_at(Index i) const {
   if (i == first_ - 1) return prev_term_;
   if (i < first_ || i > last_) return std::nullopt;
-  auto it = std::upper_bound(runs_.begin(), runs_.end(), i, [](Index v, const Run& r) { return v < r.first; });
+  auto it =
+      std::upper_bound(runs_.begin(), runs_.end(), i, [](Index v, const Run& r) { return v < r.first; });
   return std::prev(it)->term;
 }
 

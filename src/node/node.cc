@@ -59,7 +59,8 @@ coro::Task<Status> RaftNode::Impl::start() {
       Status valid = options_.initial_config.validate();
       if (!valid.is_ok()) co_return valid;
       if (!options_.initial_config.contains(id_)) {
-        co_return Status::invalid_argument("node " + std::to_string(id_) + " is not in the initial configuration");
+        co_return Status::invalid_argument("node " + std::to_string(id_) +
+                                           " is not in the initial configuration");
       }
       Entry boot{1, 1, EntryType::kConfig, encode_config(options_.initial_config)};
       std::vector<Entry> batch;
@@ -82,7 +83,8 @@ coro::Task<Status> RaftNode::Impl::start() {
   commit_ = std::max<Index>(applied_, log_.first_index() == 1 && log_.last_index() >= 1 ? 1 : 0);
 
   std::uint64_t seed = options_.random_seed;
-  if (seed == 0) seed = id_ * 0x9E3779B97F4A7C15ull ^ static_cast<std::uint64_t>(ex_.now().time_since_epoch().count());
+  if (seed == 0)
+    seed = id_ * 0x9E3779B97F4A7C15ull ^ static_cast<std::uint64_t>(ex_.now().time_since_epoch().count());
   rng_.seed(seed);
 
   running_ = true;
@@ -168,7 +170,11 @@ void RaftNode::Impl::become_follower(Term term, NodeId leader) {
   }
   set_leader(leader);
   if (leader != kNoNode) last_leader_contact_ = ex_.now();
-  reset_election_deadline();
+  // Figure 2: only hearing from the current leader (or granting a vote,
+  // done by the caller) postpones an election. Adopting the term of a
+  // request we then refuse must not, or a stale candidate that keeps
+  // raising its term would hold every up-to-date server back forever.
+  if (leader != kNoNode || was_leader) reset_election_deadline();
   ticker_wakeup_.notify();
 }
 

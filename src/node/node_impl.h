@@ -139,6 +139,7 @@ class RaftNode::Impl {
   coro::Task<void> applier();
   void fail_all_pending(const Status& status);
   void complete_pending(Index index, Term term, Result<Bytes> outcome);
+  void fail_pending_older_than(Term term);
   // Removes a pending proposal and returns its callback.
   ProposeCallback take_pending(PendingMap::iterator it);
   void expire_proposals(coro::TimePoint now);
@@ -207,6 +208,7 @@ class RaftNode::Impl {
   // Each resolves when its index is applied: with its result when the
   // applied entry is its own (same term), else with leadership_lost.
   PendingMap pending_;
+  std::map<Term, std::size_t> pending_terms_;  // how many pending proposals per term
   std::uint64_t next_proposal_id_ = 1;
   std::multimap<coro::TimePoint, Deadline> deadlines_;  // proposals with a timeout
   node::Wakeup apply_wakeup_;

@@ -26,7 +26,9 @@ class Progress {
   std::uint32_t inflight_count() const { return static_cast<std::uint32_t>(inflight_.size()); }
   std::uint64_t inflight_bytes() const { return inflight_bytes_; }
   coro::TimePoint last_contact() const { return last_contact_; }
-  coro::TimePoint oldest_inflight_sent() const { return inflight_.empty() ? coro::TimePoint{} : inflight_.front().sent; }
+  coro::TimePoint oldest_inflight_sent() const {
+    return inflight_.empty() ? coro::TimePoint{} : inflight_.front().sent;
+  }
   bool probe_sent() const { return probe_sent_; }
   bool read_pending() const { return read_pending_; }
   void set_read_pending(bool v) { read_pending_ = v; }
@@ -79,7 +81,7 @@ class Progress {
   // with the leader's computed retry point `retry_next`. Returns false when
   // the rejection is stale and was ignored.
   bool on_reject(Index rejected, Index retry_next) {
-    if (rejected < match_) return false;  // older than what we know matches
+    if (rejected < match_) return false;                                 // older than what we know matches
     if (state_ == State::kProbe && rejected + 1 != next_) return false;  // not the probe we sent
     next_ = retry_next < match_ + 1 ? match_ + 1 : retry_next;
     become_probe();

@@ -67,7 +67,8 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
     if (from > last && !probe) break;
     const Index prev = from - 1;
     const std::optional<Term> prev_term = log_.term_at(prev);
-    if (!prev_term) throw std::logic_error("replication below the log's first index (snapshots not supported yet)");
+    if (!prev_term)
+      throw std::logic_error("replication below the log's first index (snapshots not supported yet)");
     AppendEntries ae;
     ae.term = term_;
     ae.prev_log_index = prev;
@@ -184,7 +185,8 @@ void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
   // they already are (a heartbeat, a duplicate), the ack needs only our
   // term on disk: it never waits behind unrelated slow writes.
   const bool already_durable = k == n && match <= durable_index_ && match < pending_truncate_from_;
-  send(from, AppendEntriesResponse{term_, true, match, 0, 0}, already_durable ? hard_state_seq_ : next_seq_ - 1);
+  send(from, AppendEntriesResponse{term_, true, match, 0, 0},
+       already_durable ? hard_state_seq_ : next_seq_ - 1);
   // §5.3: commit = min(leaderCommit, index of last new entry).
   const Index new_commit = std::min(ae.leader_commit, match);
   if (new_commit > commit_) set_commit(new_commit);

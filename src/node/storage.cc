@@ -79,9 +79,7 @@ coro::Task<void> RaftNode::Impl::storage_worker() {
     std::vector<Entry> read_result;
     try {
       switch (op.kind) {
-        case StorageOp::Kind::kHardState:
-          co_await log_api_.save_hard_state(op.hard_state);
-          break;
+        case StorageOp::Kind::kHardState: co_await log_api_.save_hard_state(op.hard_state); break;
         case StorageOp::Kind::kAppend: {
           std::vector<Entry> entries = std::move(front.entries);
           op.to = entries.back().index;
@@ -90,9 +88,7 @@ coro::Task<void> RaftNode::Impl::storage_worker() {
           counters_.entries_appended += n;
           break;
         }
-        case StorageOp::Kind::kTruncate:
-          co_await log_api_.truncate_suffix(op.from);
-          break;
+        case StorageOp::Kind::kTruncate: co_await log_api_.truncate_suffix(op.from); break;
         case StorageOp::Kind::kRead:
           read_result = co_await log_api_.read(op.from, op.to, settings().max_bytes_per_message);
           break;
@@ -120,7 +116,8 @@ void RaftNode::Impl::on_persisted(const StorageOp& op) {
     durable_index_ = std::min(durable_index_, op.from - 1);
     pending_truncate_from_ = kNoTruncate;
     for (const StorageOp& q : storage_queue_) {
-      if (q.kind == StorageOp::Kind::kTruncate) pending_truncate_from_ = std::min(pending_truncate_from_, q.from);
+      if (q.kind == StorageOp::Kind::kTruncate)
+        pending_truncate_from_ = std::min(pending_truncate_from_, q.from);
     }
   }
   release_outbox();

@@ -29,23 +29,23 @@ void InvariantChecker::on_entry_durable(NodeId node, const Entry& entry, Term pr
 void InvariantChecker::on_vote(NodeId voter, Term term, NodeId candidate) {
   auto [it, inserted] = votes_.emplace(std::make_pair(voter, term), candidate);
   if (!inserted && it->second != candidate) {
-    add_violation("node " + std::to_string(voter) + " voted for both " + std::to_string(it->second) + " and " +
-                  std::to_string(candidate) + " in term " + std::to_string(term));
+    add_violation("node " + std::to_string(voter) + " voted for both " + std::to_string(it->second) +
+                  " and " + std::to_string(candidate) + " in term " + std::to_string(term));
   }
 }
 
 void InvariantChecker::on_apply(NodeId node, Index index, const Bytes& command) {
   NodeSeen& seen = nodes_[node];
   if (index <= seen.applied) {
-    add_violation("node " + std::to_string(node) + " applied index " + std::to_string(index) + " after index " +
-                  std::to_string(seen.applied) + " (twice or out of order)");
+    add_violation("node " + std::to_string(node) + " applied index " + std::to_string(index) +
+                  " after index " + std::to_string(seen.applied) + " (twice or out of order)");
   }
   seen.applied = index;
   const std::uint64_t h = hash_bytes(command);
   auto [it, inserted] = applied_.emplace(index, h);
   if (!inserted && it->second != h) {
-    add_violation("state machine safety: node " + std::to_string(node) + " applied a different command at index " +
-                  std::to_string(index));
+    add_violation("state machine safety: node " + std::to_string(node) +
+                  " applied a different command at index " + std::to_string(index));
   }
 }
 

@@ -42,7 +42,8 @@ class SimLog final : public LogAPI {
     co_await durable_.save_hard_state(state);
     if (state.vote != kNoNode) checker_.on_vote(id_, state.term, state.vote);
     if (trace_ && state.vote != kNoNode && (before.vote != state.vote || before.term != state.term)) {
-      trace_(TraceKind::kVote, state.vote, "for N" + std::to_string(state.vote) + " in term " + std::to_string(state.term));
+      trace_(TraceKind::kVote, state.vote,
+             "for N" + std::to_string(state.vote) + " in term " + std::to_string(state.term));
     }
   }
 
@@ -161,7 +162,8 @@ class SimCluster::Server {
   }
   coro::TimePoint to_global(coro::TimePoint l) const {
     const std::int64_t ns = l.time_since_epoch().count();
-    const std::int64_t out = ns / rate_ppm * 1'000'000 + (ns % rate_ppm * 1'000'000 + rate_ppm - 1) / rate_ppm;
+    const std::int64_t out =
+        ns / rate_ppm * 1'000'000 + (ns % rate_ppm * 1'000'000 + rate_ppm - 1) / rate_ppm;
     return coro::TimePoint(coro::Duration(out));
   }
   void tear_down() {
@@ -313,10 +315,12 @@ std::vector<NodeId> SimCluster::ids() const {
   return out;
 }
 
-void SimCluster::start() {
+void SimCluster::start() { start(ids()); }
+
+void SimCluster::start(const std::vector<NodeId>& which) {
   std::vector<Server*> starting;
-  for (auto& sp : servers_) {
-    Server& s = *sp;
+  for (NodeId id : which) {
+    Server& s = server(id);
     if (s.up) continue;
     ++s.incarnation;
     const std::uint64_t salt = options_.seed * 1000003u + s.id * 7919u + s.incarnation * 104729u;
@@ -350,6 +354,8 @@ void SimCluster::start() {
     no.random_seed = salt;
     s.node = std::make_unique<RaftNode>(no, *log, *s.transport, *sm, *s.ex);
     s.harness = std::make_unique<coro::TaskScope>(*s.ex);
+    // The new process starts now, not when the old one died.
+    s.ex->advance_to(s.to_local(now_));
     s.started = false;
     s.up = true;
     s.traced_commit = 0;
@@ -359,9 +365,7 @@ void SimCluster::start() {
     starting.push_back(&s);
   }
   const bool ok = run_until(
-      [&] {
-        return std::all_of(starting.begin(), starting.end(), [](Server* s) { return s->started; });
-      },
+      [&] { return std::all_of(starting.begin(), starting.end(), [](Server* s) { return s->started; }); },
       10s);
   for (Server* s : starting) {
     if (!ok || !s->start_status.is_ok()) {
@@ -387,7 +391,7 @@ void SimCluster::crash(NodeId id) {
 void SimCluster::restart(NodeId id) {
   Server& s = server(id);
   if (s.up) crash(id);
-  start();
+  start({id});
 }
 
 namespace {
@@ -402,7 +406,8 @@ void SimCluster::stop(NodeId id) {
   if (!s.up) return;
   bool done = false;
   s.harness->spawn(stop_server(s.node.get(), &done));
-  if (!run_until([&] { return done; }, 60s)) throw std::runtime_error("server " + std::to_string(id) + " did not stop");
+  if (!run_until([&] { return done; }, 60s))
+    throw std::runtime_error("server " + std::to_string(id) + " did not stop");
   crash(id);
 }
 
@@ -535,7 +540,9 @@ void SimCluster::schedule_delivery(Message m, coro::TimePoint at, bool bypass) {
   network_.emplace(key, std::move(f));
 }
 
-void SimCluster::inject(Message m, coro::Duration delay) { schedule_delivery(std::move(m), now_ + delay, true); }
+void SimCluster::inject(Message m, coro::Duration delay) {
+  schedule_delivery(std::move(m), now_ + delay, true);
+}
 
 bool SimCluster::step() {
   // Ready work first, lowest id first.
@@ -616,7 +623,8 @@ bool SimCluster::run_until(const std::function<bool()>& pred, coro::Duration tim
         if (!next || g < *next) next = g;
       }
     }
-    if (!network_.empty() && (!next || network_.begin()->second.at < *next)) next = network_.begin()->second.at;
+    if (!network_.empty() && (!next || network_.begin()->second.at < *next))
+      next = network_.begin()->second.at;
     if (!ready && (!next || *next > end)) {
       if (now_ < end) now_ = end;
       return pred();
@@ -702,7 +710,8 @@ std::shared_ptr<SimCluster::Proposal> SimCluster::propose(NodeId id, Bytes comma
 
 Result<Bytes> SimCluster::propose_and_wait(NodeId id, Bytes command, coro::Duration timeout) {
   auto p = propose(id, std::move(command));
-  if (!run_until([&] { return p->done; }, timeout)) return Status::timeout("proposal did not complete in time");
+  if (!run_until([&] { return p->done; }, timeout))
+    return Status::timeout("proposal did not complete in time");
   return p->result;
 }
 
@@ -711,7 +720,8 @@ void SimCluster::observe() {
     Server& s = *sp;
     if (!s.up || !s.node || !s.node->running()) continue;
     RaftNode& n = *s.node;
-    checker_.on_observe(s.id, n.role(), n.term(), n.commit_index(), [&n](Index i) { return n.log_term_at(i); });
+    checker_.on_observe(s.id, n.role(), n.term(), n.commit_index(),
+                        [&n](Index i) { return n.log_term_at(i); });
     if (tracing() && n.commit_index() > s.traced_commit) {
       s.traced_commit = n.commit_index();
       record(TraceKind::kCommit, s.id, kNoNode, [&] { return std::to_string(s.traced_commit); });

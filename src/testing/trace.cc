@@ -59,7 +59,8 @@ std::string describe(const Message& m) {
     std::string operator()(const AppendEntries& a) const {
       std::string s = a.entries.empty() ? "Heartbeat" : "AppendEntries";
       s += " t" + std::to_string(a.term) + " prev " + std::to_string(a.prev_log_index) + "/" +
-           std::to_string(a.prev_log_term) + range_text(a.entries) + " commit " + std::to_string(a.leader_commit);
+           std::to_string(a.prev_log_term) + range_text(a.entries) + " commit " +
+           std::to_string(a.leader_commit);
       return s;
     }
     std::string operator()(const AppendEntriesResponse& r) const {
@@ -110,7 +111,8 @@ namespace {
 std::string ms(coro::TimePoint t) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%lld.%03lld", static_cast<long long>(us / 1000), static_cast<long long>(us % 1000));
+  std::snprintf(buf, sizeof buf, "%lld.%03lld", static_cast<long long>(us / 1000),
+                static_cast<long long>(us % 1000));
   return buf;
 }
 
@@ -142,8 +144,10 @@ std::string event_text(const TraceEvent& e) {
 std::string md_escape(std::string s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else
+      out += c;
   }
   return out;
 }
@@ -238,7 +242,8 @@ std::string render_markdown(const std::vector<TraceEvent>& events, TraceWindow w
     const TraceEvent& e = events[k];
     out += "| " + std::to_string(e.step) + " | " + ms(e.time) + " | " + md_escape(event_text(e)) + " |";
     for (std::size_t i = 0; i < e.nodes.size(); ++i) {
-      const NodeSnapshot* prev = k > first && i < events[k - 1].nodes.size() ? &events[k - 1].nodes[i] : nullptr;
+      const NodeSnapshot* prev =
+          k > first && i < events[k - 1].nodes.size() ? &events[k - 1].nodes[i] : nullptr;
       out += " " + cell(e.nodes[i], prev) + " |";
     }
     out += "\n";
@@ -256,11 +261,13 @@ std::string render_mermaid(const std::vector<TraceEvent>& events, TraceWindow wi
     if (e.kind == TraceKind::kDeliver) {
       out += "    " + node_name(e.node) + "->>" + node_name(e.peer) + ": " + diagram_text(e.text) + "\n";
     } else if (e.kind == TraceKind::kDrop) {
-      out += "    " + node_name(e.node) + "-x" + node_name(e.peer) + ": " + diagram_text(e.text) + " (lost)\n";
+      out +=
+          "    " + node_name(e.node) + "-x" + node_name(e.peer) + ": " + diagram_text(e.text) + " (lost)\n";
     } else if (e.kind == TraceKind::kPartition || e.kind == TraceKind::kHeal) {
       if (!ids.empty()) {
         out += "    Note over " + node_name(ids.front()) + "," + node_name(ids.back()) + ": " +
-               diagram_text(std::string(trace_kind_name(e.kind)) + (e.text.empty() ? "" : " " + e.text)) + "\n";
+               diagram_text(std::string(trace_kind_name(e.kind)) + (e.text.empty() ? "" : " " + e.text)) +
+               "\n";
       }
     } else {
       const std::string note = note_text(e);
@@ -286,11 +293,13 @@ std::string render_plantuml(const std::vector<TraceEvent>& events, TraceWindow w
     } else if (e.kind == TraceKind::kPartition || e.kind == TraceKind::kHeal) {
       if (!ids.empty()) {
         out += "note over " + node_name(ids.front()) + ", " + node_name(ids.back()) + " : " +
-               diagram_text(std::string(trace_kind_name(e.kind)) + (e.text.empty() ? "" : " " + e.text)) + "\n";
+               diagram_text(std::string(trace_kind_name(e.kind)) + (e.text.empty() ? "" : " " + e.text)) +
+               "\n";
       }
     } else {
       const std::string note = note_text(e);
-      if (!note.empty() && e.node != kNoNode) out += "note over " + node_name(e.node) + " : " + diagram_text(note) + "\n";
+      if (!note.empty() && e.node != kNoNode)
+        out += "note over " + node_name(e.node) + " : " + diagram_text(note) + "\n";
     }
   }
   out += "@enduml\n";
@@ -304,8 +313,8 @@ std::string render_jsonl(const std::vector<TraceEvent>& events, TraceWindow wind
     const TraceEvent& e = events[k];
     out += "{\"step\":" + std::to_string(e.step) +
            ",\"time_ns\":" + std::to_string(e.time.time_since_epoch().count()) + ",\"kind\":\"" +
-           trace_kind_name(e.kind) + "\",\"node\":" + std::to_string(e.node) + ",\"peer\":" + std::to_string(e.peer) +
-           ",\"text\":\"" + json_escape(e.text) + "\",\"nodes\":[";
+           trace_kind_name(e.kind) + "\",\"node\":" + std::to_string(e.node) +
+           ",\"peer\":" + std::to_string(e.peer) + ",\"text\":\"" + json_escape(e.text) + "\",\"nodes\":[";
     for (std::size_t i = 0; i < e.nodes.size(); ++i) {
       const NodeSnapshot& n = e.nodes[i];
       if (i) out += ",";

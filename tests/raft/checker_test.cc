@@ -112,7 +112,9 @@ class ForgetfulLog final : public LogAPI {
 // @feature safety-checker crash-recovery
 TEST(Checker, CatchesALogThatAcknowledgesAppendsWithoutKeepingThem) {
   SimOptions o = sim_options(3, 31);
-  o.wrap_log = [](NodeId, LogAPI& inner) -> std::unique_ptr<LogAPI> { return std::make_unique<ForgetfulLog>(inner); };
+  o.wrap_log = [](NodeId, LogAPI& inner) -> std::unique_ptr<LogAPI> {
+    return std::make_unique<ForgetfulLog>(inner);
+  };
   SimCluster c(o);
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
   c.start();

@@ -24,7 +24,8 @@ void only_campaigner(SimCluster& c, NodeId id) {
 }
 
 Entry cmd(Index index, Term term, std::string data = "") {
-  return Entry{term, index, EntryType::kCommand, data.empty() ? "e" + std::to_string(index) + "t" + std::to_string(term) : data};
+  return Entry{term, index, EntryType::kCommand,
+               data.empty() ? "e" + std::to_string(index) + "t" + std::to_string(term) : data};
 }
 
 // Terms of a server's durable log from index 2 on.
@@ -74,7 +75,8 @@ TEST(Replication, CommitPropagatesToFollowersWhoApply) {  // §5.3: followers ap
       },
       2s));
   for (NodeId id : c.ids()) {
-    for (int i = 0; i < 20; ++i) EXPECT_EQ(c.applied(id)[i].command, "v" + std::to_string(i)) << "node " << id;
+    for (int i = 0; i < 20; ++i)
+      EXPECT_EQ(c.applied(id)[i].command, "v" + std::to_string(i)) << "node " << id;
     EXPECT_EQ(c.node(id).commit_index(), c.node(leader).commit_index());
   }
 }
@@ -299,7 +301,9 @@ TEST(Replication, DuplicatedAndReorderedAppendEntriesNeverMoveBackwards) {
     }
   }
   ASSERT_TRUE(c.node(leader).is_leader());
-  ASSERT_TRUE(c.run_until([&] { return c.applied(1).size() == 200 && c.applied(2).size() == 200 && c.applied(3).size() == 200; }, 5s));
+  ASSERT_TRUE(c.run_until(
+      [&] { return c.applied(1).size() == 200 && c.applied(2).size() == 200 && c.applied(3).size() == 200; },
+      5s));
   EXPECT_GT(c.stats().duplicated, 0u);
 }
 
@@ -601,6 +605,26 @@ TEST(Client, OverwrittenProposalFailsWithLeadershipLost) {
   c.heal();
   ASSERT_TRUE(c.run_until([&] { return lost->done; }, 5s));
   EXPECT_TRUE(lost->result.status().is_leadership_lost()) << lost->result.status().to_string();
+}
+
+// A lost proposal must not wait for someone to write at its index: once an
+// entry of a higher term commits below it, no log can ever hold it (terms
+// never decrease along a log), and it fails at once.
+// @feature client current-term-commit
+TEST(Client, LostProposalsFailEvenWhenNothingIsWrittenAtTheirIndex) {
+  SimCluster c(sim_options(3, 43));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId old = c.wait_for_leader();
+  ASSERT_NE(old, kNoNode);
+  ASSERT_TRUE(c.propose_and_wait(old, "ok").ok());
+  c.isolate(old);
+  std::vector<std::shared_ptr<SimCluster::Proposal>> lost;
+  for (int i = 0; i < 3; ++i) lost.push_back(c.propose(old, "lost" + std::to_string(i)));
+  ASSERT_TRUE(c.run_until([&] { return c.leader() != kNoNode && c.leader() != old; }, 5s));
+  c.heal();  // the new leader writes nothing but its no-op
+  ASSERT_TRUE(c.run_until([&] { return lost[0]->done && lost[1]->done && lost[2]->done; }, 2s));
+  for (auto& p : lost) EXPECT_TRUE(p->result.status().is_leadership_lost()) << p->result.status().to_string();
 }
 
 // @feature client

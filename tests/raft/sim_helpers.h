@@ -22,7 +22,8 @@ inline ClusterSettings basic_settings() {
   return s;
 }
 
-inline SimOptions sim_options(std::size_t nodes, std::uint64_t seed, ClusterSettings settings = basic_settings()) {
+inline SimOptions sim_options(std::size_t nodes, std::uint64_t seed,
+                              ClusterSettings settings = basic_settings()) {
   SimOptions o;
   o.nodes = nodes;
   o.seed = seed;

@@ -82,7 +82,8 @@ void expect(bool ok, const char* what) {
 std::vector<TraceEvent> for_docs(const std::vector<TraceEvent>& events) {
   std::vector<TraceEvent> out;
   for (const auto& e : events) {
-    if (e.kind == TraceKind::kSend || e.kind == TraceKind::kApply || e.kind == TraceKind::kDuplicate) continue;
+    if (e.kind == TraceKind::kSend || e.kind == TraceKind::kApply || e.kind == TraceKind::kDuplicate)
+      continue;
     out.push_back(e);
   }
   return out;
@@ -92,12 +93,14 @@ std::vector<Scenario> scenarios() {
   std::vector<Scenario> list;
 
   list.push_back(Scenario{
-      "normal_election",
-      "A normal election",
-      "Three servers start as followers (§5.2). The first whose randomized election timeout expires becomes a "
-      "candidate for term 1, votes for itself, makes that vote durable, and asks the others for their votes. Each "
+      "normal_election", "A normal election",
+      "Three servers start as followers (§5.2). The first whose randomized election timeout expires becomes "
+      "a "
+      "candidate for term 1, votes for itself, makes that vote durable, and asks the others for their votes. "
+      "Each "
       "grants it (its log is as up-to-date as theirs, §5.4.1) after persisting the vote. With a majority the "
-      "candidate becomes leader, appends a no-op entry for its term (§8), and replicates it; once a majority holds "
+      "candidate becomes leader, appends a no-op entry for its term (§8), and replicates it; once a majority "
+      "holds "
       "it durably the leader commits it, and followers learn the commit index from the next AppendEntries. A "
       "client command then goes through the same path.",
       [](SimCluster& c) {
@@ -109,13 +112,16 @@ std::vector<Scenario> scenarios() {
       3, 7, basic(), nullptr});
 
   list.push_back(Scenario{
-      "prevote_rejoin",
-      "PreVote: a partitioned server rejoins without disrupting the leader",
+      "prevote_rejoin", "PreVote: a partitioned server rejoins without disrupting the leader",
       "With PreVote (thesis §9.6), a server whose election timer expires first asks whether it could win, at "
-      "term + 1, without changing its own term. N3 is cut off from the others: its pre-votes are lost, its term "
-      "stays where it was, and it keeps trying. When the partition heals, its next pre-vote reaches servers that "
-      "heard from the leader within the minimum election timeout, which refuse it; the leader's next heartbeat "
-      "brings N3 back as a follower. The leader and the term never change. Without PreVote, N3 would come back with "
+      "term + 1, without changing its own term. N3 is cut off from the others: its pre-votes are lost, its "
+      "term "
+      "stays where it was, and it keeps trying. When the partition heals, its next pre-vote reaches servers "
+      "that "
+      "heard from the leader within the minimum election timeout, which refuse it; the leader's next "
+      "heartbeat "
+      "brings N3 back as a follower. The leader and the term never change. Without PreVote, N3 would come "
+      "back with "
       "a higher term and force an election.",
       [](SimCluster& c) {
         const NodeId l = c.wait_for_leader();
@@ -131,12 +137,15 @@ std::vector<Scenario> scenarios() {
       3, 3, with(true, true), nullptr});
 
   list.push_back(Scenario{
-      "checkquorum_stepdown",
-      "CheckQuorum: an isolated leader steps down",
-      "With CheckQuorum (thesis §6.2), a leader that has not heard from a majority within an election timeout steps "
-      "down, so that clients stop sending it commands it can never commit. The leader is isolated: it keeps sending "
-      "heartbeats that are lost, and after the minimum election timeout it becomes a follower. Meanwhile the other "
-      "two elect a new leader in a higher term. When the network heals, the old leader learns the new term from "
+      "checkquorum_stepdown", "CheckQuorum: an isolated leader steps down",
+      "With CheckQuorum (thesis §6.2), a leader that has not heard from a majority within an election "
+      "timeout steps "
+      "down, so that clients stop sending it commands it can never commit. The leader is isolated: it keeps "
+      "sending "
+      "heartbeats that are lost, and after the minimum election timeout it becomes a follower. Meanwhile the "
+      "other "
+      "two elect a new leader in a higher term. When the network heals, the old leader learns the new term "
+      "from "
       "the first message it receives (§5.1) and follows.",
       [](SimCluster& c) {
         const NodeId l = c.wait_for_leader();
@@ -151,13 +160,16 @@ std::vector<Scenario> scenarios() {
       3, 5, with(true, true), nullptr});
 
   list.push_back(Scenario{
-      "log_repair",
-      "A leader repairs a divergent follower log",
-      "N1 leads term 7 with the log 1 1 4 4 5 5 6 6 6 (terms of entries 2..10, entry 1 being the configuration). N3 "
+      "log_repair", "A leader repairs a divergent follower log",
+      "N1 leads term 7 with the log 1 1 4 4 5 5 6 6 6 (terms of entries 2..10, entry 1 being the "
+      "configuration). N3 "
       "was a leader in terms 2 and 3 and holds entries nobody else has: 1 1 2 2 2 3 3 3 3 3 (follower (f) of "
-      "Figure 7). N1 starts by probing at its last index; N3 rejects it (§5.3) and returns a hint: the last index "
-      "at or below the probe whose term is at most N1's term there, and that term. N1 jumps to the matching point "
-      "of its own log in one round trip instead of one per entry. N3 then truncates its conflicting suffix and "
+      "Figure 7). N1 starts by probing at its last index; N3 rejects it (§5.3) and returns a hint: the last "
+      "index "
+      "at or below the probe whose term is at most N1's term there, and that term. N1 jumps to the matching "
+      "point "
+      "of its own log in one round trip instead of one per entry. N3 then truncates its conflicting suffix "
+      "and "
       "takes N1's entries; nothing committed is ever removed.",
       [](SimCluster& c) {
         expect(c.wait_for_leader() == 1, "N1 leads");
@@ -184,13 +196,17 @@ std::vector<Scenario> scenarios() {
       }});
 
   list.push_back(Scenario{
-      "figure8",
-      "Figure 8: an older term's entry is not committed by counting replicas",
-      "The situation of Figure 8 (c). N1 leads term 4 and holds an entry of term 2 at index 2, which it replicates "
-      "to N3 and N4 (the test's filter holds back N1's own no-op of term 4). The term-2 entry is now on a majority, "
-      "yet N1 does not commit it: a leader commits by counting replicas only entries of its own term (§5.4.2). "
-      "That rule is what makes the next step safe: N1 crashes, N5 (whose log holds a term-3 entry at index 2) wins "
-      "an election with the votes of N3 and N4, and overwrites index 2 with its own entry. Had N1 committed index 2, "
+      "figure8", "Figure 8: an older term's entry is not committed by counting replicas",
+      "The situation of Figure 8 (c). N1 leads term 4 and holds an entry of term 2 at index 2, which it "
+      "replicates "
+      "to N3 and N4 (the test's filter holds back N1's own no-op of term 4). The term-2 entry is now on a "
+      "majority, "
+      "yet N1 does not commit it: a leader commits by counting replicas only entries of its own term "
+      "(§5.4.2). "
+      "That rule is what makes the next step safe: N1 crashes, N5 (whose log holds a term-3 entry at index "
+      "2) wins "
+      "an election with the votes of N3 and N4, and overwrites index 2 with its own entry. Had N1 committed "
+      "index 2, "
       "a committed entry would have been lost.",
       [](SimCluster& c) {
         c.crash(5);
@@ -204,9 +220,10 @@ std::vector<Scenario> scenarios() {
           return true;
         });
         expect(c.wait_for_leader() == 1, "N1 leads term 4");
-        expect(c.run_until([&] { return c.durable_log(3).last_index() >= 2 && c.durable_log(4).last_index() >= 2; },
-                           1s),
-               "the term-2 entry reaches N3 and N4");
+        expect(
+            c.run_until(
+                [&] { return c.durable_log(3).last_index() >= 2 && c.durable_log(4).last_index() >= 2; }, 1s),
+            "the term-2 entry reaches N3 and N4");
         c.run_for(100ms);
         expect(c.node(1).commit_index() == 1, "index 2 stays uncommitted");
         c.note("N1 crashes; N5 restarts");
@@ -226,12 +243,14 @@ std::vector<Scenario> scenarios() {
       }});
 
   list.push_back(Scenario{
-      "leader_crash_recovery",
-      "A leader crashes and recovers",
-      "N1's commands commit on a majority. The leader's process dies with a command in flight. After an election "
-      "timeout the others elect a new leader, whose log holds every committed entry (Leader Completeness, §5.4); "
+      "leader_crash_recovery", "A leader crashes and recovers",
+      "N1's commands commit on a majority. The leader's process dies with a command in flight. After an "
+      "election "
+      "timeout the others elect a new leader, whose log holds every committed entry (Leader Completeness, "
+      "§5.4); "
       "the command that was only on the dead leader's log may or may not survive, and its client learns the "
-      "outcome only from a retry or a later read. The old leader restarts from its durable log and term, hears from "
+      "outcome only from a retry or a later read. The old leader restarts from its durable log and term, "
+      "hears from "
       "the new leader, and catches up; its state machine re-applies the log from the start.",
       [](SimCluster& c) {
         const NodeId l = c.wait_for_leader();
@@ -263,12 +282,16 @@ std::vector<Rendered> render_all() {
       "# Traces\n\n"
       "Rendered runs of the simulated cluster (`coraft::testing::SimCluster`), generated by\n"
       "`tests/sim/trace_scenarios.cc`. Regenerate them with\n\n"
-      "```sh\ncmake --build --preset release --target coraft_traces && ./build/release/tests/coraft_traces --write docs/traces\n```\n\n"
+      "```sh\ncmake --build --preset release --target coraft_traces && ./build/release/tests/coraft_traces "
+      "--write docs/traces\n```\n\n"
       "The ctest test `traces.up_to_date` fails when these files no longer match what the code does.\n\n"
       "In the tables, a server's column reads `role term [vote] last-index@last-term commit applied`: role F "
-      "(follower), P (pre-candidate), C (candidate) or L (leader), `v2` a vote for N2, `c` the commit index, `a` the "
-      "applied index; what changed since the previous row is in bold. Sends are shown by their delivery or loss. "
-      "Any simulated test writes such a trace when run with `CORAFT_TRACE=<directory>` in its environment.\n\n";
+      "(follower), P (pre-candidate), C (candidate) or L (leader), `v2` a vote for N2, `c` the commit index, "
+      "`a` the "
+      "applied index; what changed since the previous row is in bold. Sends are shown by their delivery or "
+      "loss. "
+      "Any simulated test writes such a trace when run with `CORAFT_TRACE=<directory>` in its "
+      "environment.\n\n";
   for (const Scenario& s : scenarios()) {
     SimCluster c(options_for(s));
     if (s.before_start) s.before_start(c);
@@ -276,8 +299,9 @@ std::vector<Rendered> render_all() {
     s.run(c);
     const std::vector<TraceEvent> events = for_docs(c.trace().events());
     std::string md = "# " + s.title + "\n\n" + s.explanation + "\n\n" + std::to_string(s.nodes) +
-                     " servers, seed " + std::to_string(s.seed) + ", PreVote " + (s.settings.pre_vote ? "on" : "off") +
-                     ", CheckQuorum " + (s.settings.check_quorum ? "on" : "off") + ". Also as [PlantUML](" + s.name +
+                     " servers, seed " + std::to_string(s.seed) + ", PreVote " +
+                     (s.settings.pre_vote ? "on" : "off") + ", CheckQuorum " +
+                     (s.settings.check_quorum ? "on" : "off") + ". Also as [PlantUML](" + s.name +
                      ".puml).\n\n```mermaid\n" + coraft::testing::render_mermaid(events) + "```\n\n" +
                      coraft::testing::render_markdown(events);
     out.push_back({s.name + ".md", md});

@@ -69,11 +69,11 @@ TEST(Trace, RecordsEveryKindOfStepWithSnapshots) {
     kinds.insert(e.kind);
     ASSERT_EQ(e.nodes.size(), 3u);
   }
-  for (TraceKind k : {TraceKind::kSend, TraceKind::kDeliver, TraceKind::kRole, TraceKind::kLeader,
-                      TraceKind::kTimeout, TraceKind::kVote, TraceKind::kAppend, TraceKind::kCommit,
-                      TraceKind::kApply, TraceKind::kCrash, TraceKind::kRestart, TraceKind::kPause,
-                      TraceKind::kResume, TraceKind::kPartition, TraceKind::kHeal, TraceKind::kPropose,
-                      TraceKind::kClientResult}) {
+  for (TraceKind k :
+       {TraceKind::kSend, TraceKind::kDeliver, TraceKind::kRole, TraceKind::kLeader, TraceKind::kTimeout,
+        TraceKind::kVote, TraceKind::kAppend, TraceKind::kCommit, TraceKind::kApply, TraceKind::kCrash,
+        TraceKind::kRestart, TraceKind::kPause, TraceKind::kResume, TraceKind::kPartition, TraceKind::kHeal,
+        TraceKind::kPropose, TraceKind::kClientResult}) {
     EXPECT_TRUE(kinds.count(k)) << "no " << coraft::testing::trace_kind_name(k) << " event";
   }
   // The leader's snapshot says so in the event that made it leader.

@@ -41,7 +41,8 @@ const Feature kFeatures[] = {
     {"pipelining", "Batching, pipelining, duplicated and reordered messages", "thesis §10.2"},
     {"leader-disk", "Leader writes in parallel; heartbeats never wait for a slow disk", "thesis §10.2.1"},
     {"commit", "Commitment by a majority, clusters of 1 to 7", "§5.3, §5.4"},
-    {"current-term-commit", "Only current-term entries commit by counting; no-op per term", "§5.4.2, §8, Figure 8"},
+    {"current-term-commit", "Only current-term entries commit by counting; no-op per term",
+     "§5.4.2, §8, Figure 8"},
     {"crash-recovery", "Crash and restart from durable state; pauses", "§5.5, Figure 2"},
     {"partitions", "Partitions, one-way links, loss", "§5.5"},
     {"client", "Client commands: results, leader hints, timeouts, lost leadership", "§8, thesis ch. 6"},
@@ -147,7 +148,8 @@ int main(int argc, char** argv) {
   current << in.rdbuf();
   if (current.str() != text) {
     std::fprintf(stderr,
-                 "docs/features.md is stale. Regenerate it with:\n  ./build/release/tests/coraft_features --write .\n");
+                 "docs/features.md is stale. Regenerate it with:\n  ./build/release/tests/coraft_features "
+                 "--write .\n");
     return 1;
   }
   std::printf("docs/features.md is up to date\n");

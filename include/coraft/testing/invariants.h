@@ -68,8 +68,8 @@ class InvariantChecker {
   std::map<Term, NodeId> leaders_;
   std::map<std::pair<NodeId, Term>, NodeId> votes_;
   std::map<std::pair<Index, Term>, EntryKey> durable_;
-  std::vector<Term> committed_;                        // committed_[i-1] = term at index i
-  std::unordered_map<Index, std::uint64_t> applied_;   // index -> command hash
+  std::vector<Term> committed_;                       // committed_[i-1] = term at index i
+  std::unordered_map<Index, std::uint64_t> applied_;  // index -> command hash
   std::unordered_map<NodeId, NodeSeen> nodes_;
 };
 
@@ -87,8 +87,8 @@ void InvariantChecker::on_observe(NodeId node, Role role, Term term, Index commi
       for (Index i = 1; i <= committed_.size(); ++i) {
         std::optional<Term> t = term_at(i);
         if (!t || *t != committed_[i - 1]) {
-          add_violation("leader completeness: leader " + std::to_string(node) + " of term " + std::to_string(term) +
-                        " lacks committed entry " + std::to_string(i));
+          add_violation("leader completeness: leader " + std::to_string(node) + " of term " +
+                        std::to_string(term) + " lacks committed entry " + std::to_string(i));
           break;
         }
       }
@@ -101,7 +101,8 @@ void InvariantChecker::on_observe(NodeId node, Role role, Term term, Index commi
   for (Index i = seen.commit + 1; i <= commit; ++i) {
     std::optional<Term> t = term_at(i);
     if (!t) {
-      add_violation("node " + std::to_string(node) + " commits index " + std::to_string(i) + " it does not hold");
+      add_violation("node " + std::to_string(node) + " commits index " + std::to_string(i) +
+                    " it does not hold");
       break;
     }
     if (i <= committed_.size()) {

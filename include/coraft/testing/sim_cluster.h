@@ -104,10 +104,13 @@ class SimCluster {
   // ---- lifecycle ----
   // Starts every server that is not running and runs until they have.
   void start();
+  // Starts the given servers (those not running) and runs until they have.
+  void start(const std::vector<NodeId>& ids);
   // The process dies: the RaftNode and its state machine are destroyed;
   // writes its LogAPI had not completed are lost.
   void crash(NodeId id);
   // A new process over the same durable log, with an empty state machine.
+  // Only this server: other crashed servers stay down.
   void restart(NodeId id);
   // A clean shutdown: runs RaftNode::stop() to completion. The server stays
   // down until restart().
@@ -170,7 +173,8 @@ class SimCluster {
     bool done = false;
     Result<Bytes> result = Status::internal("not completed");
   };
-  std::shared_ptr<Proposal> propose(NodeId id, Bytes command, coro::Duration timeout = coro::Duration::zero());
+  std::shared_ptr<Proposal> propose(NodeId id, Bytes command,
+                                    coro::Duration timeout = coro::Duration::zero());
   // Proposes and runs until the result arrives (or Status::timeout).
   Result<Bytes> propose_and_wait(NodeId id, Bytes command, coro::Duration timeout = 10s);
 
@@ -234,8 +238,9 @@ class SimCluster {
   coro::TimePoint now_{};
   std::uint64_t steps_ = 0;
   std::uint64_t msg_seq_ = 0;
-  std::map<std::pair<coro::TimePoint, std::uint64_t>, InFlight> network_;  // by delivery time, then send order
-  std::map<NodeId, int> group_;    // partition group per node; absent: 0
+  std::map<std::pair<coro::TimePoint, std::uint64_t>, InFlight>
+      network_;                  // by delivery time, then send order
+  std::map<NodeId, int> group_;  // partition group per node; absent: 0
   std::set<std::pair<NodeId, NodeId>> blocked_;
   Filter filter_;
   InvariantChecker checker_;

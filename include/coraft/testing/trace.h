@@ -39,28 +39,28 @@ struct NodeSnapshot {
 };
 
 enum class TraceKind : std::uint8_t {
-  kSend,         // a message left `node` for `peer`
-  kDeliver,      // a message reached `peer` (from `node`)
-  kDrop,         // a message was lost (loss, partition, filter, down receiver)
-  kDuplicate,    // the network will deliver a message twice
-  kRole,         // `node` changed role
-  kTerm,         // `node` adopted a new term without changing role
-  kLeader,       // `node` learned of a new leader (or lost it)
-  kTimeout,      // `node`'s election timer expired and it campaigns
-  kVote,         // `node` durably voted for `peer`
-  kAppend,       // entries became durable in `node`'s log
-  kTruncate,     // `node` durably removed a conflicting suffix
-  kCommit,       // `node`'s commit index advanced
-  kApply,        // `node`'s state machine applied a command
-  kCrash,        // the process of `node` died
-  kRestart,      // `node` started again over its durable log
-  kPause,        // `node` stopped running (its messages wait)
-  kResume,       // `node` runs again
-  kPartition,    // the network was split (text lists the groups or the block)
-  kHeal,         // every partition and block removed
-  kPropose,      // a client proposed a command to `node`
-  kClientResult, // a proposal completed (text says how)
-  kNote,         // free text from the test
+  kSend,          // a message left `node` for `peer`
+  kDeliver,       // a message reached `peer` (from `node`)
+  kDrop,          // a message was lost (loss, partition, filter, down receiver)
+  kDuplicate,     // the network will deliver a message twice
+  kRole,          // `node` changed role
+  kTerm,          // `node` adopted a new term without changing role
+  kLeader,        // `node` learned of a new leader (or lost it)
+  kTimeout,       // `node`'s election timer expired and it campaigns
+  kVote,          // `node` durably voted for `peer`
+  kAppend,        // entries became durable in `node`'s log
+  kTruncate,      // `node` durably removed a conflicting suffix
+  kCommit,        // `node`'s commit index advanced
+  kApply,         // `node`'s state machine applied a command
+  kCrash,         // the process of `node` died
+  kRestart,       // `node` started again over its durable log
+  kPause,         // `node` stopped running (its messages wait)
+  kResume,        // `node` runs again
+  kPartition,     // the network was split (text lists the groups or the block)
+  kHeal,          // every partition and block removed
+  kPropose,       // a client proposed a command to `node`
+  kClientResult,  // a proposal completed (text says how)
+  kNote,          // free text from the test
 };
 
 const char* trace_kind_name(TraceKind kind);

@@ -1,0 +1,483 @@
+#include "sim/campaign.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include "coraft/log_api.h"
+#include "coraft/state_machine.h"
+#include "sim/linearizability.h"
+
+namespace coraft::sim {
+
+using namespace std::chrono_literals;
+using testing::SimCluster;
+using testing::SimOptions;
+
+FaultCounts& FaultCounts::operator+=(const FaultCounts& o) {
+  partitions += o.partitions;
+  one_way += o.one_way;
+  isolations += o.isolations;
+  heals += o.heals;
+  pauses += o.pauses;
+  crashes += o.crashes;
+  restarts += o.restarts;
+  loss_changes += o.loss_changes;
+  skewed_nodes += o.skewed_nodes;
+  messages_dropped += o.messages_dropped;
+  messages_duplicated += o.messages_duplicated;
+  messages_delivered += o.messages_delivered;
+  return *this;
+}
+
+std::string replay_command(std::uint64_t seed, Sabotage sabotage) {
+  std::string cmd = "./build/release/tests/coraft_campaign --seed " + std::to_string(seed);
+  if (sabotage == Sabotage::kLogAcknowledgesBeforeKeeping) cmd += " --sabotage log";
+  if (sabotage == Sabotage::kStateMachineAppliesTwice) cmd += " --sabotage apply";
+  return cmd + " --trace /tmp/coraft-trace";
+}
+
+namespace {
+
+constexpr char kSep = '\x1f';
+
+// Commands: P<sep>key<sep>value, G<sep>key, C<sep>key<sep>expected<sep>value.
+Bytes encode(const KvOp& op) {
+  switch (op.kind) {
+    case KvOp::Kind::kPut: return std::string("P") + kSep + op.key + kSep + op.value;
+    case KvOp::Kind::kGet: return std::string("G") + kSep + op.key;
+    case KvOp::Kind::kCas: return std::string("C") + kSep + op.key + kSep + op.expected + kSep + op.value;
+  }
+  return {};
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : s) {
+    if (c == kSep) {
+      parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  parts.push_back(cur);
+  return parts;
+}
+
+// The replicated key-value store. Wraps the simulator's recording state
+// machine (which feeds the invariant checker) and computes real results.
+class KvStateMachine final : public StateMachine {
+ public:
+  KvStateMachine(StateMachine& inner, bool apply_twice) : inner_(inner), apply_twice_(apply_twice) {}
+  coro::Task<Bytes> apply(Index index, Bytes command) override {
+    Bytes copy = command;
+    co_await inner_.apply(index, std::move(copy));
+    if (apply_twice_ && index % 5 == 0) {
+      Bytes again = command;
+      co_await inner_.apply(index, std::move(again));  // the bug under test
+    }
+    const std::vector<std::string> p = split(command);
+    if (p.size() == 3 && p[0] == "P") {
+      data_[p[1]] = p[2];
+      co_return Bytes{};
+    }
+    if (p.size() == 2 && p[0] == "G") {
+      auto it = data_.find(p[1]);
+      co_return it == data_.end() ? Bytes{} : it->second;
+    }
+    if (p.size() == 4 && p[0] == "C") {
+      auto it = data_.find(p[1]);
+      const std::string current = it == data_.end() ? std::string() : it->second;
+      if (current == p[2]) {
+        data_[p[1]] = p[3];
+        co_return Bytes("1");
+      }
+      co_return Bytes("0");
+    }
+    co_return Bytes("?");
+  }
+  Index applied_index() const override { return inner_.applied_index(); }
+
+ private:
+  StateMachine& inner_;
+  bool apply_twice_;
+  std::map<std::string, std::string> data_;
+};
+
+// Acknowledges appends at once and keeps them only when the next call
+// comes: a crash in between loses entries it already acknowledged.
+class AckBeforeKeepLog final : public LogAPI {
+ public:
+  explicit AckBeforeKeepLog(LogAPI& inner) : inner_(inner) {}
+  coro::Task<LogState> load() override {
+    LogState s = co_await inner_.load();
+    co_return s;
+  }
+  coro::Task<void> save_hard_state(HardState s) override {
+    co_await flush();
+    co_await inner_.save_hard_state(s);
+  }
+  coro::Task<void> append(std::vector<Entry> entries) override {
+    co_await flush();
+    buffered_ = std::move(entries);
+  }
+  coro::Task<void> truncate_suffix(Index from) override {
+    co_await flush();
+    co_await inner_.truncate_suffix(from);
+  }
+  coro::Task<std::vector<Entry>> read(Index from, Index to, std::uint64_t max_bytes) override {
+    co_await flush();
+    std::vector<Entry> out = co_await inner_.read(from, to, max_bytes);
+    co_return out;
+  }
+
+ private:
+  coro::Task<void> flush() {
+    if (buffered_.empty()) co_return;
+    std::vector<Entry> e = std::move(buffered_);
+    buffered_.clear();
+    co_await inner_.append(std::move(e));
+  }
+  LogAPI& inner_;
+  std::vector<Entry> buffered_;
+};
+
+struct Client {
+  int id = 0;
+  NodeId target = 1;
+  bool busy = false;
+  std::shared_ptr<SimCluster::Proposal> proposal;
+  NodeId sent_to = kNoNode;
+  std::size_t history_index = 0;
+  int counter = 0;
+};
+
+class Run {
+ public:
+  explicit Run(const CampaignOptions& o) : o_(o), rng_(o.seed * 0x9E3779B97F4A7C15ull + 1) {}
+
+  SeedResult go() {
+    SeedResult r;
+    r.seed = o_.seed;
+    std::uniform_int_distribution<std::size_t> nodes(1, 7);
+    std::bernoulli_distribution coin(0.5);
+    SimOptions so;
+    so.name = "campaign-seed" + std::to_string(o_.seed);
+    so.seed = o_.seed;
+    so.nodes = nodes(rng_);
+    so.settings.pre_vote = coin(rng_);
+    so.settings.check_quorum = coin(rng_);
+    // Timeouts short relative to latencies make elections, and races with
+    // crashes, frequent.
+    const int tmin = std::uniform_int_distribution<int>(30, 150)(rng_);
+    so.settings.election_timeout_min = std::chrono::milliseconds(tmin);
+    so.settings.election_timeout_max = std::chrono::milliseconds(2 * tmin);
+    so.settings.heartbeat_interval =
+        std::chrono::milliseconds(std::max(5, tmin / std::uniform_int_distribution<int>(3, 6)(rng_)));
+    so.settings.max_entries_per_message = std::uniform_int_distribution<std::uint32_t>(1, 64)(rng_);
+    so.settings.max_inflight_messages = std::uniform_int_distribution<std::uint32_t>(1, 8)(rng_);
+    so.min_latency = 500us;
+    so.max_latency = std::chrono::milliseconds(std::uniform_int_distribution<int>(2, 25)(rng_));
+    so.max_disk_latency = std::chrono::microseconds(std::uniform_int_distribution<int>(0, 10000)(rng_));
+    so.trace = o_.trace_dir.empty() ? o_.trace : testing::TraceMode::kKeep;
+    if (o_.sabotage == Sabotage::kLogAcknowledgesBeforeKeeping) {
+      so.wrap_log = [](NodeId, LogAPI& inner) -> std::unique_ptr<LogAPI> {
+        return std::make_unique<AckBeforeKeepLog>(inner);
+      };
+    }
+    const bool twice = o_.sabotage == Sabotage::kStateMachineAppliesTwice;
+    so.wrap_state_machine = [twice](NodeId, StateMachine& inner) -> std::unique_ptr<StateMachine> {
+      return std::make_unique<KvStateMachine>(inner, twice);
+    };
+    r.nodes = so.nodes;
+    r.pre_vote = so.settings.pre_vote;
+    r.check_quorum = so.settings.check_quorum;
+    c_ = std::make_unique<SimCluster>(so);
+    try {
+      simulate(r);
+    } catch (const std::exception& e) {
+      r.ok = false;
+      r.failure = e.what();
+    }
+    r.steps = c_->steps();
+    r.trace_hash = c_->trace().hash();
+    const auto& st = c_->stats();
+    faults_.messages_dropped = st.dropped;
+    faults_.messages_duplicated = st.duplicated;
+    faults_.messages_delivered = st.delivered;
+    r.faults = faults_;
+    for (std::size_t i = 0; i < history_.size(); ++i) {
+      if (excluded_[i]) continue;
+      if (history_[i].outcome)
+        ++r.ops_ok;
+      else
+        ++r.ops_unknown;
+    }
+    r.ops_not_applied = not_applied_;
+    if (!o_.trace_dir.empty()) c_->write_trace(o_.trace_dir);
+    c_.reset();
+    return r;
+  }
+
+ private:
+  std::int64_t now_us() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(c_->now().time_since_epoch()).count();
+  }
+
+  void simulate(SeedResult& r) {
+    SimCluster& c = *c_;
+    std::uniform_real_distribution<double> skew(0.9, 1.1);
+    for (NodeId id : c.ids()) {
+      if (std::bernoulli_distribution(0.5)(rng_)) {
+        c.set_clock_rate(id, skew(rng_));
+        ++faults_.skewed_nodes;
+      }
+    }
+    c.start();
+    const int nclients = std::uniform_int_distribution<int>(2, 6)(rng_);
+    for (int i = 0; i < nclients; ++i) {
+      Client cl;
+      cl.id = i + 1;
+      cl.target = random_node();
+      clients_.push_back(cl);
+    }
+    // Fault phase.
+    const coro::TimePoint fault_end = c.now() + o_.fault_phase;
+    while (c.now() < fault_end) {
+      drive_clients(false);
+      if (std::bernoulli_distribution(0.3)(rng_)) inject_fault();
+      c.run_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(1, 40)(rng_)));
+    }
+    // Heal everything.
+    c.heal();
+    ++faults_.heals;
+    c.set_drop_rate(0);
+    c.set_duplicate_rate(0);
+    for (NodeId id : c.ids()) {
+      if (c.is_paused(id)) c.resume(id);
+      if (!c.is_up(id)) {
+        c.restart(id);
+        ++faults_.restarts;
+      }
+    }
+    // Liveness: a leader, then every proposal made from now on completes.
+    const NodeId leader = c.wait_for_leader(std::chrono::duration_cast<coro::Duration>(o_.recovery_limit));
+    if (leader == kNoNode)
+      throw std::runtime_error("liveness: no leader within the recovery limit after healing");
+    // Outstanding operations from the fault phase may still resolve.
+    c.run_for(300ms);
+    drive_clients(false);
+    for (auto& cl : clients_) {
+      if (cl.busy) abandon(cl);
+    }
+    const coro::TimePoint healed_at = c.now();
+    int completed = 0;
+    const int wanted = 3 * nclients;
+    while (completed < wanted) {
+      if (c.now() - healed_at > o_.recovery_limit) {
+        throw std::runtime_error("liveness: only " + std::to_string(completed) + " of " +
+                                 std::to_string(wanted) +
+                                 " proposals completed within the recovery limit after healing");
+      }
+      completed += drive_clients(true);
+      c.run_for(5ms);
+    }
+    for (auto& cl : clients_) {
+      if (cl.busy) abandon(cl);
+    }
+    c.check();
+    // Linearizability of everything the clients saw.
+    std::vector<Operation> applied_or_unknown;
+    for (std::size_t i = 0; i < history_.size(); ++i) {
+      if (!excluded_[i]) applied_or_unknown.push_back(history_[i]);
+    }
+    CheckResult lin = check_linearizable(applied_or_unknown);
+    r.linearizability_states = lin.states_explored;
+    r.linearizability_gave_up = lin.gave_up;
+    if (!lin.linearizable) throw std::runtime_error("linearizability: " + lin.explanation);
+    r.ok = true;
+  }
+
+  NodeId random_node() { return std::uniform_int_distribution<NodeId>(1, c_->ids().size())(rng_); }
+
+  // Issues new operations for idle clients and collects finished ones.
+  // Returns how many operations completed with a known outcome.
+  int drive_clients(bool after_heal) {
+    SimCluster& c = *c_;
+    int completed = 0;
+    for (auto& cl : clients_) {
+      if (cl.busy) {
+        if (!c.is_up(cl.sent_to)) {
+          abandon(cl);  // the server's process died: the outcome is unknown
+        } else if (cl.proposal->done) {
+          completed += finish(cl, after_heal) ? 1 : 0;
+        }
+      }
+      if (cl.busy) continue;
+      if (!c.is_up(cl.target) || c.is_paused(cl.target)) cl.target = random_node();
+      if (!c.is_up(cl.target)) continue;
+      KvOp op = random_op(cl);
+      Operation rec;
+      rec.client = cl.id;
+      rec.op = op;
+      rec.call = now_us();
+      history_.push_back(rec);
+      excluded_.push_back(false);
+      cl.history_index = history_.size() - 1;
+      cl.sent_to = cl.target;
+      cl.busy = true;
+      cl.proposal = c.propose(cl.target, encode(op), 1s);
+      if (cl.proposal->done) completed += finish(cl, after_heal) ? 1 : 0;
+    }
+    return completed;
+  }
+
+  KvOp random_op(Client& cl) {
+    static const char* kKeys[] = {"a", "b", "c"};
+    const std::string key = kKeys[std::uniform_int_distribution<int>(0, 2)(rng_)];
+    const std::string value = "c" + std::to_string(cl.id) + "-" + std::to_string(++cl.counter);
+    switch (std::uniform_int_distribution<int>(0, 2)(rng_)) {
+      case 0: return KvOp::put(key, value);
+      case 1: return KvOp::get(key);
+      default: {
+        // Expect a value someone wrote (often the latest seen), or absent.
+        std::string expected;
+        if (!last_written_[key].empty() && std::bernoulli_distribution(0.8)(rng_))
+          expected = last_written_[key];
+        return KvOp::cas(key, expected, value);
+      }
+    }
+  }
+
+  // Records a finished operation; returns true for a known outcome.
+  bool finish(Client& cl, bool after_heal) {
+    cl.busy = false;
+    Operation& rec = history_[cl.history_index];
+    const Result<Bytes>& res = cl.proposal->result;
+    if (res.ok()) {
+      rec.ret = now_us();
+      KvOutcome out;
+      if (rec.op.kind == KvOp::Kind::kGet) out.value = res.value();
+      if (rec.op.kind == KvOp::Kind::kCas) out.cas_ok = res.value() == "1";
+      if (rec.op.kind == KvOp::Kind::kPut || (rec.op.kind == KvOp::Kind::kCas && out.cas_ok)) {
+        last_written_[rec.op.key] = rec.op.value;
+      }
+      rec.outcome = out;
+      return true;
+    }
+    const Status& s = res.status();
+    if (s.is_not_leader() || s.is_leadership_lost() || s.code() == Status::Code::kUnavailable) {
+      // Definitely not applied: it does not belong in the history.
+      excluded_[cl.history_index] = true;
+      ++not_applied_;
+      cl.target = s.is_not_leader() && s.leader_hint() != kNoNode ? s.leader_hint() : random_node();
+      return false;
+    }
+    // Timeout, stopped, failed: the outcome is unknown.
+    if (after_heal && s.is_timeout()) {
+      throw std::runtime_error("liveness: a proposal made after healing timed out (client " +
+                               std::to_string(cl.id) + ", server " + std::to_string(cl.sent_to) + ")");
+    }
+    rec.outcome.reset();
+    rec.ret = Operation::kUnknown;
+    cl.target = random_node();
+    return false;
+  }
+
+  void abandon(Client& cl) {
+    cl.busy = false;
+    Operation& rec = history_[cl.history_index];
+    rec.outcome.reset();
+    rec.ret = Operation::kUnknown;
+    cl.target = random_node();
+  }
+
+  void inject_fault() {
+    SimCluster& c = *c_;
+    const auto ids = c.ids();
+    const std::size_t n = ids.size();
+    switch (std::uniform_int_distribution<int>(0, 8)(rng_)) {
+      case 0: {  // symmetric partition into two random groups
+        std::vector<NodeId> a, b;
+        for (NodeId id : ids) (std::bernoulli_distribution(0.5)(rng_) ? a : b).push_back(id);
+        c.partition({a, b});
+        ++faults_.partitions;
+        break;
+      }
+      case 1: {  // one-way link failure
+        if (n < 2) break;
+        const NodeId from = random_node();
+        NodeId to = random_node();
+        if (to == from) to = from % n + 1;
+        c.block(from, to);
+        ++faults_.one_way;
+        break;
+      }
+      case 2:
+        c.isolate(random_node());
+        ++faults_.isolations;
+        break;
+      case 3:
+        c.heal();
+        ++faults_.heals;
+        break;
+      case 4: {  // pause, or resume a paused server
+        const NodeId id = random_node();
+        if (!c.is_up(id)) break;
+        if (c.is_paused(id)) {
+          c.resume(id);
+        } else {
+          c.pause(id);
+          ++faults_.pauses;
+        }
+        break;
+      }
+      case 5: {  // crash, or restart a crashed server
+        const NodeId id = random_node();
+        if (c.is_up(id)) {
+          c.crash(id);
+          ++faults_.crashes;
+        } else {
+          c.restart(id);
+          ++faults_.restarts;
+        }
+        break;
+      }
+      case 6:
+        c.set_drop_rate(std::uniform_real_distribution<double>(0.0, 0.2)(rng_));
+        c.set_duplicate_rate(std::uniform_real_distribution<double>(0.0, 0.1)(rng_));
+        ++faults_.loss_changes;
+        break;
+      default: {  // restart whatever is down (keeps the run from dying out)
+        for (NodeId id : ids) {
+          if (!c.is_up(id)) {
+            c.restart(id);
+            ++faults_.restarts;
+          }
+        }
+        break;
+      }
+    }
+  }
+
+  CampaignOptions o_;
+  std::mt19937_64 rng_;
+  std::unique_ptr<SimCluster> c_;
+  std::vector<Client> clients_;
+  std::vector<Operation> history_;
+  std::vector<bool> excluded_;  // definitely not applied
+  std::size_t not_applied_ = 0;
+  std::map<std::string, std::string> last_written_;
+  FaultCounts faults_;
+};
+
+}  // namespace
+
+SeedResult run_seed(const CampaignOptions& options) { return Run(options).go(); }
+
+}  // namespace coraft::sim
