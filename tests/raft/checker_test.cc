@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "coraft/log_api.h"
+#include "coraft/testing/forwarding.h"
 #include "coraft/testing/invariants.h"
 #include "raft/sim_helpers.h"
 
@@ -94,19 +95,10 @@ TEST(Checker, FlagsCommitGoingBackAndLeaderIncompleteness) {
 
 // Acknowledges appends without keeping them: a log that lies about
 // durability.
-class ForgetfulLog final : public LogAPI {
+class ForgetfulLog final : public coraft::testing::ForwardingLog {
  public:
-  explicit ForgetfulLog(LogAPI& inner) : inner_(inner) {}
-  coro::Task<LogState> load() override { return inner_.load(); }
-  coro::Task<void> save_hard_state(HardState s) override { return inner_.save_hard_state(s); }
+  using ForwardingLog::ForwardingLog;
   coro::Task<void> append(std::vector<Entry>) override { co_return; }
-  coro::Task<void> truncate_suffix(Index from) override { return inner_.truncate_suffix(from); }
-  coro::Task<std::vector<Entry>> read(Index from, Index to, std::uint64_t max_bytes) override {
-    return inner_.read(from, to, max_bytes);
-  }
-
- private:
-  LogAPI& inner_;
 };
 
 // @feature safety-checker crash-recovery
@@ -135,19 +127,10 @@ TEST(Checker, CatchesALogThatAcknowledgesAppendsWithoutKeepingThem) {
 }
 
 // Forgets the vote across restarts: save_hard_state does nothing.
-class AmnesicVoteLog final : public LogAPI {
+class AmnesicVoteLog final : public coraft::testing::ForwardingLog {
  public:
-  explicit AmnesicVoteLog(LogAPI& inner) : inner_(inner) {}
-  coro::Task<LogState> load() override { return inner_.load(); }
+  using ForwardingLog::ForwardingLog;
   coro::Task<void> save_hard_state(HardState) override { co_return; }
-  coro::Task<void> append(std::vector<Entry> e) override { return inner_.append(std::move(e)); }
-  coro::Task<void> truncate_suffix(Index from) override { return inner_.truncate_suffix(from); }
-  coro::Task<std::vector<Entry>> read(Index from, Index to, std::uint64_t max_bytes) override {
-    return inner_.read(from, to, max_bytes);
-  }
-
- private:
-  LogAPI& inner_;
 };
 
 // @feature safety-checker vote-once

@@ -9,6 +9,7 @@
 
 #include "coraft/coro/sleep.h"
 #include "coraft/log_api.h"
+#include "coraft/testing/forwarding.h"
 #include "coraft/state_machine.h"
 #include "raft/sim_helpers.h"
 
@@ -351,23 +352,16 @@ TEST(Replication, StaleLeaderMessagesChangeNothingOnANewerFollower) {  // §5.1
 }
 
 // Appends take `latency`; everything else is instant.
-class SlowAppendLog final : public LogAPI {
+class SlowAppendLog final : public coraft::testing::ForwardingLog {
  public:
   SlowAppendLog(LogAPI& inner, coro::Executor& ex, coro::Duration latency)
-      : inner_(inner), ex_(ex), latency_(latency) {}
-  coro::Task<LogState> load() override { return inner_.load(); }
-  coro::Task<void> save_hard_state(HardState s) override { return inner_.save_hard_state(s); }
+      : ForwardingLog(inner), ex_(ex), latency_(latency) {}
   coro::Task<void> append(std::vector<Entry> entries) override {
     co_await coro::sleep_for(ex_, latency_);
-    co_await inner_.append(std::move(entries));
-  }
-  coro::Task<void> truncate_suffix(Index from) override { return inner_.truncate_suffix(from); }
-  coro::Task<std::vector<Entry>> read(Index from, Index to, std::uint64_t max_bytes) override {
-    return inner_.read(from, to, max_bytes);
+    co_await inner().append(std::move(entries));
   }
 
  private:
-  LogAPI& inner_;
   coro::Executor& ex_;
   coro::Duration latency_;
 };
@@ -667,22 +661,15 @@ TEST(Client, StopFailsPendingProposalsWithStopped) {
 }
 
 // A LogAPI that throws after a number of appends.
-class FailingLog final : public LogAPI {
+class FailingLog final : public coraft::testing::ForwardingLog {
  public:
-  FailingLog(LogAPI& inner, int appends_before_failure) : inner_(inner), left_(appends_before_failure) {}
-  coro::Task<LogState> load() override { return inner_.load(); }
-  coro::Task<void> save_hard_state(HardState s) override { return inner_.save_hard_state(s); }
+  FailingLog(LogAPI& inner, int appends_before_failure) : ForwardingLog(inner), left_(appends_before_failure) {}
   coro::Task<void> append(std::vector<Entry> entries) override {
     if (left_-- <= 0) throw std::runtime_error("disk on fire");
-    return inner_.append(std::move(entries));
-  }
-  coro::Task<void> truncate_suffix(Index from) override { return inner_.truncate_suffix(from); }
-  coro::Task<std::vector<Entry>> read(Index from, Index to, std::uint64_t max_bytes) override {
-    return inner_.read(from, to, max_bytes);
+    return inner().append(std::move(entries));
   }
 
  private:
-  LogAPI& inner_;
   int left_;
 };
 
@@ -717,17 +704,13 @@ TEST(Failure, ThrowingLogAPIStopsTheNodeSafelyAndReportsIt) {
   c.stop(1);  // stop() after a failure completes
 }
 
-class ThrowingStateMachine final : public StateMachine {
+class ThrowingStateMachine final : public coraft::testing::ForwardingStateMachine {
  public:
-  explicit ThrowingStateMachine(StateMachine& inner) : inner_(inner) {}
+  using ForwardingStateMachine::ForwardingStateMachine;
   coro::Task<Bytes> apply(Index index, Bytes command) override {
     if (command == "poison") throw std::runtime_error("cannot apply poison");
-    return inner_.apply(index, std::move(command));
+    return inner().apply(index, std::move(command));
   }
-  Index applied_index() const override { return inner_.applied_index(); }
-
- private:
-  StateMachine& inner_;
 };
 
 // @feature failures

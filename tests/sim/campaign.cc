@@ -9,6 +9,7 @@
 
 #include "coraft/log_api.h"
 #include "coraft/state_machine.h"
+#include "coraft/testing/forwarding.h"
 #include "sim/linearizability.h"
 
 namespace coraft::sim {
@@ -71,15 +72,15 @@ std::vector<std::string> split(const std::string& s) {
 
 // The replicated key-value store. Wraps the simulator's recording state
 // machine (which feeds the invariant checker) and computes real results.
-class KvStateMachine final : public StateMachine {
+class KvStateMachine final : public testing::ForwardingStateMachine {
  public:
-  KvStateMachine(StateMachine& inner, bool apply_twice) : inner_(inner), apply_twice_(apply_twice) {}
+  KvStateMachine(StateMachine& inner, bool apply_twice) : ForwardingStateMachine(inner), apply_twice_(apply_twice) {}
   coro::Task<Bytes> apply(Index index, Bytes command) override {
     Bytes copy = command;
-    co_await inner_.apply(index, std::move(copy));
+    co_await inner().apply(index, std::move(copy));
     if (apply_twice_ && index % 5 == 0) {
       Bytes again = command;
-      co_await inner_.apply(index, std::move(again));  // the bug under test
+      co_await inner().apply(index, std::move(again));  // the bug under test
     }
     const std::vector<std::string> p = split(command);
     if (p.size() == 3 && p[0] == "P") {
@@ -101,26 +102,20 @@ class KvStateMachine final : public StateMachine {
     }
     co_return Bytes("?");
   }
-  Index applied_index() const override { return inner_.applied_index(); }
 
  private:
-  StateMachine& inner_;
   bool apply_twice_;
   std::map<std::string, std::string> data_;
 };
 
 // Acknowledges appends at once and keeps them only when the next call
 // comes: a crash in between loses entries it already acknowledged.
-class AckBeforeKeepLog final : public LogAPI {
+class AckBeforeKeepLog final : public testing::ForwardingLog {
  public:
-  explicit AckBeforeKeepLog(LogAPI& inner) : inner_(inner) {}
-  coro::Task<LogState> load() override {
-    LogState s = co_await inner_.load();
-    co_return s;
-  }
+  using ForwardingLog::ForwardingLog;
   coro::Task<void> save_hard_state(HardState s) override {
     co_await flush();
-    co_await inner_.save_hard_state(s);
+    co_await inner().save_hard_state(s);
   }
   coro::Task<void> append(std::vector<Entry> entries) override {
     co_await flush();
@@ -128,11 +123,11 @@ class AckBeforeKeepLog final : public LogAPI {
   }
   coro::Task<void> truncate_suffix(Index from) override {
     co_await flush();
-    co_await inner_.truncate_suffix(from);
+    co_await inner().truncate_suffix(from);
   }
   coro::Task<std::vector<Entry>> read(Index from, Index to, std::uint64_t max_bytes) override {
     co_await flush();
-    std::vector<Entry> out = co_await inner_.read(from, to, max_bytes);
+    std::vector<Entry> out = co_await inner().read(from, to, max_bytes);
     co_return out;
   }
 
@@ -141,9 +136,8 @@ class AckBeforeKeepLog final : public LogAPI {
     if (buffered_.empty()) co_return;
     std::vector<Entry> e = std::move(buffered_);
     buffered_.clear();
-    co_await inner_.append(std::move(e));
+    co_await inner().append(std::move(e));
   }
-  LogAPI& inner_;
   std::vector<Entry> buffered_;
 };
 

@@ -10,7 +10,7 @@
 #include "sim/campaign.h"
 
 #ifndef CORAFT_CAMPAIGN_DEFAULT_SEEDS
-#define CORAFT_CAMPAIGN_DEFAULT_SEEDS 200
+#define CORAFT_CAMPAIGN_DEFAULT_SEEDS 1000
 #endif
 
 namespace coraft::sim {
