@@ -2,6 +2,7 @@
 // §5.4, Figures 7 and 8), and failure handling.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -554,6 +555,48 @@ TEST(Network, OneWayPartitionedFollowerDisruptsWithoutPreVote) {
   c.block(leader, deaf);
   c.run_for(3s);
   EXPECT_GT(c.node(deaf).term(), term);
+}
+
+// A state machine that keeps "applied through N" with its data (as one
+// transaction would) survives the crash; the restarted node resumes after N.
+class DurableStateMachine final : public coraft::testing::ForwardingStateMachine {
+ public:
+  DurableStateMachine(StateMachine& inner, std::vector<Index>* store) : ForwardingStateMachine(inner), store_(store) {}
+  coro::Task<Bytes> apply(Index index, Bytes command) override {
+    store_->push_back(index);
+    return inner().apply(index, std::move(command));
+  }
+  Index applied_index() const override { return store_->empty() ? 0 : store_->back(); }
+
+ private:
+  std::vector<Index>* store_;
+};
+
+// @feature crash-recovery
+TEST(Recovery, DurableStateMachineIsNotReappliedAfterRestart) {
+  auto stores = std::make_shared<std::map<NodeId, std::vector<Index>>>();
+  SimOptions o = sim_options(3, 44);
+  o.wrap_state_machine = [stores](NodeId id, StateMachine& inner) -> std::unique_ptr<StateMachine> {
+    return std::make_unique<DurableStateMachine>(inner, &(*stores)[id]);
+  };
+  SimCluster c(o);
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(c.propose_and_wait(leader, "a" + std::to_string(i)).ok());
+  c.run_for(200ms);
+  const NodeId f = leader == 1 ? 2 : 1;
+  ASSERT_EQ((*stores)[f].size(), 5u);
+  c.crash(f);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(c.propose_and_wait(leader, "b" + std::to_string(i)).ok());
+  c.restart(f);
+  ASSERT_TRUE(c.run_until([&] { return (*stores)[f].size() >= 8; }, 2s));
+  c.run_for(200ms);
+  const std::vector<Index>& applied = (*stores)[f];
+  ASSERT_EQ(applied.size(), 8u) << "a command was applied twice or skipped";
+  for (std::size_t k = 1; k < applied.size(); ++k) EXPECT_LT(applied[k - 1], applied[k]);
+  EXPECT_EQ(c.applied(f).size(), 3u) << "after the restart only the new commands reach the state machine";
 }
 
 // @feature client
