@@ -245,18 +245,18 @@ class KeySearch {
   KeyResult run() {
     KeyResult r;
     if (known_remaining_ == 0) return r;
-    bool in_unknown = false;          // which candidate list the cursor walks
-    std::int32_t cur = next_[head_];  // main-list entry, or unknown-list position
-    std::int64_t boundary = 0;        // time of the first pending response
-    std::int32_t blocked = kNil;      // that response's entry
-    bool tried_junk_put = false;      // see below
+    bool in_unknown = false;              // which candidate list the cursor walks
+    std::int32_t cur = next_[at(head_)];  // main-list entry, or unknown-list position
+    std::int64_t boundary = 0;            // time of the first pending response
+    std::int32_t blocked = kNil;          // that response's entry
+    bool tried_junk_put = false;          // see below
     while (true) {
       if (!in_unknown) {
         const Entry& en = entries_[at(cur)];
         if (en.is_call) {
           if (try_linearize(en.op, Frame{false, cur, state_, write_from_, 0, kNil, false}, r)) {
             if (r.gave_up || known_remaining_ == 0) return finish(r);
-            cur = next_[head_];
+            cur = next_[at(head_)];
           } else {
             cur = next_[at(cur)];
           }
@@ -267,7 +267,7 @@ class KeySearch {
         in_unknown = true;
         tried_junk_put = false;
         collect_needs(blocked, boundary);
-        cur = unext_[uhead_];
+        cur = unext_[at(uhead_)];
         continue;
       }
       if (cur != kNil && history_[ops_[unknown_[at(cur)]].index].call <= boundary) {
@@ -283,7 +283,7 @@ class KeySearch {
         if (try_linearize(unknown_[at(cur)], f, r)) {
           if (r.gave_up) return finish(r);
           in_unknown = false;
-          cur = next_[head_];
+          cur = next_[at(head_)];
         } else {
           cur = unext_[at(cur)];
         }
@@ -319,13 +319,13 @@ class KeySearch {
     std::int32_t match = kNil;  // call entry: its response entry
   };
   struct Frame {
-    bool unknown;         // pos is in the unknown list (else the main list)
-    std::int32_t pos;     // where the linearized op sits in its list
-    std::uint32_t state;  // model state before it
-    std::uint32_t write_from;
-    std::int64_t boundary;  // unknown list only: the scan bound when it was chosen
-    std::int32_t blocked;   //   and the response entry at that bound,
-    bool tried_junk_put;    //   and whether the scan had passed a junk put
+    bool unknown;              // pos is in the unknown list (else the main list)
+    std::int32_t pos;          // where the linearized op sits in its list
+    std::uint32_t state;       // model state before it
+    std::uint32_t write_from;  // write_from_ before it
+    std::int64_t boundary;     // unknown list only: the scan bound when it was chosen
+    std::int32_t blocked;      //   and the response entry at that bound,
+    bool tried_junk_put;       //   and whether the scan had passed a junk put
   };
 
   KeyResult& finish(KeyResult& r) const {
@@ -495,15 +495,15 @@ class KeySearch {
   void collect_needs(std::int32_t blocked, std::int64_t boundary) {
     wanted_.clear();
     failing_.clear();
-    for (std::int32_t e = next_[head_]; e != blocked && e != kNil; e = next_[at(e)]) {
+    for (std::int32_t e = next_[at(head_)]; e != blocked && e != kNil; e = next_[at(e)]) {
       const Entry& en = entries_[at(e)];
       if (!en.is_call) continue;
       const KeyOp& c = ops_[en.op];
       if (c.kind == Kind::kGet) wanted_.push_back(c.read);
       if (c.kind == Kind::kCas) (c.cas_ok ? wanted_ : failing_).push_back(c.expected);
     }
-    for (std::int32_t u = unext_[uhead_]; u != kNil && history_[ops_[unknown_[at(u)]].index].call <= boundary;
-         u = unext_[at(u)]) {
+    for (std::int32_t u = unext_[at(uhead_)];
+         u != kNil && history_[ops_[unknown_[at(u)]].index].call <= boundary; u = unext_[at(u)]) {
       const KeyOp& c = ops_[unknown_[at(u)]];
       if (c.kind == Kind::kCas) wanted_.push_back(c.expected);
     }
@@ -649,11 +649,11 @@ class KeySearch {
         ++d.more_candidates;
       }
     };
-    for (std::int32_t e = next_[head_]; e != blocked && e != kNil; e = next_[at(e)]) {
+    for (std::int32_t e = next_[at(head_)]; e != blocked && e != kNil; e = next_[at(e)]) {
       if (entries_[at(e)].is_call && entries_[at(e)].op != d.blocked) add(entries_[at(e)].op);
     }
-    for (std::int32_t u = unext_[uhead_]; u != kNil && history_[ops_[unknown_[at(u)]].index].call <= boundary;
-         u = unext_[at(u)]) {
+    for (std::int32_t u = unext_[at(uhead_)];
+         u != kNil && history_[ops_[unknown_[at(u)]].index].call <= boundary; u = unext_[at(u)]) {
       add(unknown_[at(u)]);
     }
   }

@@ -89,6 +89,7 @@ struct CheckResult {
   // linearizable, or when the search gave up on some key without finding a violation
   // (then gave_up is set and the result is NOT a proof).
   bool linearizable = true;
+  // Keys are checked in sorted order and checking stops at the first violating key.
   // When not linearizable: the key, the operation that could not be linearized, the
   // register value reached by the deepest partial linearization, and the operations
   // that were candidates at that point. When gave_up: the key(s) given up on.
@@ -101,10 +102,12 @@ struct CheckResult {
 // Checks `history` (any order; operations on different keys are independent). Each key
 // may explore at most `max_states_per_key` configurations before the checker gives up
 // on that key. Memory is freed key by key and grows with the configurations explored,
-// roughly 50-100 bytes each at 8-12 concurrent clients (so the default budget bounds a
-// key at about 1 GB). Histories a correct system produces are usually accepted after
-// a few states per operation; proving a violation explores everything reachable before
-// it, e.g. ~150k states / 0.1 s for 2,000 ops by 8 clients.
+// typically 20-100 bytes each (so the default budget bounds a key at about 1 GB; a
+// search costs roughly 1 s per million configurations). Histories a correct system
+// produces are usually accepted after ~10 configurations per operation; proving a
+// violation explores everything reachable before it, e.g. ~150k configurations and
+// 0.1 s for 2,000 ops by 8 concurrent clients. Many repeated values, long operations
+// and many unknown outcomes make the search harder.
 CheckResult check_linearizable(const std::vector<Operation>& history,
                                std::size_t max_states_per_key = 10'000'000);
 
