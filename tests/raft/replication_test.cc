@@ -157,6 +157,35 @@ TEST(Replication, FollowerTruncatesAConflictingUncommittedSuffix) {  // §5.3
   EXPECT_EQ(c.durable_log(3).last_index(), c.durable_log(1).last_index());
 }
 
+// A committed entry is never removed (§5.3, Leader Completeness §5.4): an
+// AppendEntries that would overwrite one can only come from a broken or
+// hostile peer. The follower refuses, keeps its log, and stops with an
+// internal error rather than diverge.
+// @feature replication log-repair failures
+TEST(Replication, FollowerNeverTruncatesACommittedEntry) {
+  SimCluster c(sim_options(3, 45));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  ASSERT_TRUE(c.propose_and_wait(leader, "committed").ok());
+  c.run_for(200ms);
+  const NodeId f = leader == 1 ? 2 : 1;
+  const Index index = c.node(f).commit_index();
+  ASSERT_GE(index, 3u);
+  const Entry kept = *c.durable_log(f).entry(index);
+  AppendEntries evil;
+  evil.term = c.node(f).term();  // claims to be this term's leader
+  evil.prev_log_index = index - 1;
+  evil.prev_log_term = c.node(f).log_term_at(index - 1).value();
+  evil.entries = {Entry{kept.term + 1, index, EntryType::kCommand, "overwrite"}};
+  c.inject(Message{leader, f, evil});
+  c.run_for(5ms);
+  EXPECT_EQ(c.durable_log(f).entry(index)->data, kept.data);
+  EXPECT_EQ(c.node(f).status().error.code(), Status::Code::kInternal) << c.node(f).status().error.to_string();
+  EXPECT_FALSE(c.node(f).running());
+}
+
 // @feature log-repair
 TEST(Replication, LeaderRepairsEachFollowerLogOfFigure7) {  // §5.3, Figure 7
   // Figure 7's logs, shifted by one index (our entry 1 is the configuration).
