@@ -168,7 +168,8 @@ class RaftNode {
   // not yet durable), or nullopt when there is none.
   std::optional<Term> log_term_at(Index index) const;
 
-  // Listeners are called on the executor, after the change.
+  // Listeners are called synchronously on the executor, after the change is
+  // complete; they may call propose(), status() and the other queries.
   void subscribe(EventListener listener);
 
   class Impl;

@@ -135,8 +135,6 @@ void RaftNode::Impl::become_leader() {
   last_leader_contact_ = now;
   next_heartbeat_ = now + settings().heartbeat_interval;
   next_quorum_check_ = now + settings().election_timeout_min;
-  emit(NodeEvent::Kind::kRoleChanged);
-  emit(NodeEvent::Kind::kLeaderChanged);
   // §8: a no-op entry of the new term lets earlier entries commit (§5.4.2).
   Entry noop{term_, log_.last_index() + 1, EntryType::kNoop, {}};
   log_.append(noop, true);
@@ -145,6 +143,9 @@ void RaftNode::Impl::become_leader() {
   persist_entries(std::move(batch));
   broadcast_append(false);
   ticker_wakeup_.notify();
+  // Listeners run last: they see a complete leader and may propose at once.
+  emit(NodeEvent::Kind::kRoleChanged);
+  emit(NodeEvent::Kind::kLeaderChanged);
 }
 
 void RaftNode::Impl::handle_request_vote(NodeId from, const RequestVote& rv) {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -691,6 +692,27 @@ TEST(Client, LostProposalsFailEvenWhenNothingIsWrittenAtTheirIndex) {
   c.heal();  // the new leader writes nothing but its no-op
   ASSERT_TRUE(c.run_until([&] { return lost[0]->done && lost[1]->done && lost[2]->done; }, 2s));
   for (auto& p : lost) EXPECT_TRUE(p->result.status().is_leadership_lost()) << p->result.status().to_string();
+}
+
+// @feature client
+TEST(Client, AListenerMayProposeAsSoonAsItsNodeBecomesLeader) {
+  SimCluster c(sim_options(3, 46));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  auto result = std::make_shared<std::optional<Result<Bytes>>>();
+  for (NodeId id : c.ids()) {
+    RaftNode* n = &c.node(id);
+    n->subscribe([n, result](const NodeEvent& e) {
+      if (e.kind == NodeEvent::Kind::kRoleChanged && e.role == Role::kLeader && !result->has_value()) {
+        n->propose("first words", [result](Result<Bytes> r) { *result = std::move(r); });
+      }
+    });
+  }
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  ASSERT_TRUE(c.run_until([&] { return result->has_value(); }, 1s));
+  ASSERT_TRUE(result->value().ok()) << result->value().status().to_string();
+  EXPECT_EQ(c.applied(leader).back().command, "first words");
 }
 
 // @feature client
