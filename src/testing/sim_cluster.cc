@@ -352,6 +352,7 @@ void SimCluster::start(const std::vector<NodeId>& which) {
     no.initial_config.voters = ids();
     no.initial_config.settings = options_.settings;
     no.random_seed = salt;
+    no.max_cache_bytes = options_.max_cache_bytes;
     s.node = std::make_unique<RaftNode>(no, *log, *s.transport, *sm, *s.ex);
     s.harness = std::make_unique<coro::TaskScope>(*s.ex);
     // The new process starts now, not when the old one died.

@@ -178,6 +178,9 @@ class Run {
     so.min_latency = 500us;
     so.max_latency = std::chrono::milliseconds(std::uniform_int_distribution<int>(2, 25)(rng_));
     so.max_disk_latency = std::chrono::microseconds(std::uniform_int_distribution<int>(0, 10000)(rng_));
+    // Half the runs keep almost nothing in the entry cache, so replication
+    // to lagging followers reads entries back through LogAPI.
+    so.max_cache_bytes = coin(rng_) ? 64u << 20 : 64;
     so.trace = o_.trace_dir.empty() ? o_.trace : testing::TraceMode::kKeep;
     if (o_.sabotage == Sabotage::kLogAcknowledgesBeforeKeeping) {
       so.wrap_log = [](NodeId, LogAPI& inner) -> std::unique_ptr<LogAPI> {

@@ -73,6 +73,9 @@ struct SimOptions {
   // Latency of each LogAPI write, drawn uniformly. Default: 0 (instant).
   coro::Duration min_disk_latency = 0ms;
   coro::Duration max_disk_latency = 0ms;
+  // NodeOptions::max_cache_bytes of every server: small values make
+  // replication read old entries back through LogAPI. Default: 64 MiB.
+  std::uint64_t max_cache_bytes = 64u << 20;
   // Throw InvariantViolation as soon as the checker finds one. Default: true.
   bool throw_on_violation = true;
   // Wraps each server's LogAPI, for fault injection (for example, a log
