@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "coraft/codec.h"
 #include "node/node_impl.h"
 #include "node/quorum.h"
 
@@ -120,7 +121,31 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
   }
 }
 
+namespace {
+
+// Bytes from the network are never trusted: a malformed AppendEntries is
+// dropped, never allowed to corrupt the log or throw out of receive().
+bool well_formed(const AppendEntries& ae) {
+  Term last_term = ae.prev_log_term;
+  for (std::size_t k = 0; k < ae.entries.size(); ++k) {
+    const Entry& e = ae.entries[k];
+    if (e.index != ae.prev_log_index + 1 + k) return false;
+    if (e.term < last_term || e.term > ae.term) return false;
+    if (e.type != EntryType::kCommand && e.type != EntryType::kNoop && e.type != EntryType::kConfig)
+      return false;
+    if (e.type == EntryType::kConfig) {
+      Result<ClusterConfig> c = decode_config(e.data);
+      if (!c.ok() || !c->validate().is_ok()) return false;
+    }
+    last_term = e.term;
+  }
+  return ae.prev_log_term <= ae.term;
+}
+
+}  // namespace
+
 void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
+  if (!well_formed(ae)) return;
   if (role_ == Role::kLeader) {
     // Two leaders in one term would violate Election Safety (§5.2).
     fail(Status::internal("AppendEntries from node " + std::to_string(from) + " in this leader's own term"));

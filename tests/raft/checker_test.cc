@@ -93,6 +93,19 @@ TEST(Checker, FlagsCommitGoingBackAndLeaderIncompleteness) {
   EXPECT_TRUE(mentions(e, "state machine safety"));
 }
 
+// Leader Completeness speaks of leaders of higher terms only: a leader of an
+// older term (a paused candidate that wins after a newer term committed
+// more) is not a violation. The campaign found this false positive.
+// @feature safety-checker
+TEST(Checker, LeaderOfAnOlderTermNeedNotHoldNewerCommits) {
+  InvariantChecker c;
+  c.on_observe(2, Role::kLeader, 16, 3, log_of({1, 14, 16}));  // index 3 committed in term 16
+  c.on_observe(5, Role::kLeader, 15, 2, log_of({1, 14}));      // stale leader of term 15
+  EXPECT_TRUE(c.ok()) << c.violations().front();
+  c.on_observe(6, Role::kLeader, 17, 0, log_of({1, 14}));  // a newer leader must hold it
+  EXPECT_TRUE(mentions(c, "leader completeness"));
+}
+
 // Acknowledges appends without keeping them: a log that lies about
 // durability.
 class ForgetfulLog final : public coraft::testing::ForwardingLog {

@@ -11,8 +11,8 @@
 
 #include "coraft/coro/sleep.h"
 #include "coraft/log_api.h"
-#include "coraft/testing/forwarding.h"
 #include "coraft/state_machine.h"
+#include "coraft/testing/forwarding.h"
 #include "raft/sim_helpers.h"
 
 namespace coraft::test {
@@ -113,7 +113,7 @@ TEST(Replication, FollowerRejectsMismatchedPrevEntry) {  // §5.3 consistency ch
   AppendEntries ae;
   ae.term = term;
   ae.prev_log_index = last;
-  ae.prev_log_term = term + 7;
+  ae.prev_log_term = c.node(f).log_term_at(last).value() - 1;  // another (older) term
   ae.entries.push_back(cmd(last + 1, term));
   c.inject(Message{leader, f, ae});
   c.run_for(1ms);
@@ -176,7 +176,7 @@ TEST(Replication, FollowerNeverTruncatesACommittedEntry) {
   ASSERT_GE(index, 3u);
   const Entry kept = *c.durable_log(f).entry(index);
   AppendEntries evil;
-  evil.term = c.node(f).term();  // claims to be this term's leader
+  evil.term = kept.term + 1;  // claims to lead a newer term
   evil.prev_log_index = index - 1;
   evil.prev_log_term = c.node(f).log_term_at(index - 1).value();
   evil.entries = {Entry{kept.term + 1, index, EntryType::kCommand, "overwrite"}};
@@ -185,6 +185,52 @@ TEST(Replication, FollowerNeverTruncatesACommittedEntry) {
   EXPECT_EQ(c.durable_log(f).entry(index)->data, kept.data);
   EXPECT_EQ(c.node(f).status().error.code(), Status::Code::kInternal) << c.node(f).status().error.to_string();
   EXPECT_FALSE(c.node(f).running());
+}
+
+// Bytes from the network are an error value, never a crash: malformed
+// AppendEntries (gaps, terms out of order, a corrupt configuration entry)
+// are dropped and change nothing.
+// @feature replication failures
+TEST(Replication, MalformedAppendEntriesAreDroppedWithoutHarm) {
+  SimCluster c(sim_options(3, 47));
+  SCOPED_TRACE("seed " + std::to_string(c.seed()));
+  c.start();
+  const NodeId leader = c.wait_for_leader();
+  ASSERT_NE(leader, kNoNode);
+  ASSERT_TRUE(c.propose_and_wait(leader, "x").ok());
+  c.run_for(200ms);
+  const NodeId f = leader == 1 ? 2 : 1;
+  const Term term = c.node(f).term();
+  const Index last = c.node(f).last_log_index();
+  const Term last_term = *c.node(f).log_term_at(last);
+  auto base = [&] {
+    AppendEntries ae;
+    ae.term = term;
+    ae.prev_log_index = last;
+    ae.prev_log_term = last_term;
+    return ae;
+  };
+  std::vector<AppendEntries> bad;
+  AppendEntries gap = base();
+  gap.entries = {cmd(last + 1, term), cmd(last + 3, term)};
+  bad.push_back(gap);
+  AppendEntries backwards = base();
+  backwards.entries = {cmd(last + 1, term), cmd(last + 2, term - 1)};
+  bad.push_back(backwards);
+  AppendEntries future = base();
+  future.entries = {cmd(last + 1, term + 5)};
+  bad.push_back(future);
+  AppendEntries config = base();
+  config.entries = {Entry{term, last + 1, EntryType::kConfig, "not a configuration"}};
+  bad.push_back(config);
+  for (auto& ae : bad) c.inject(Message{leader, f, ae});
+  c.run_for(5ms);
+  EXPECT_TRUE(c.node(f).running());
+  EXPECT_EQ(c.node(f).last_log_index(), last);
+  EXPECT_EQ(c.node(f).term(), term);
+  // Garbage bytes are refused by the decoder.
+  EXPECT_TRUE(c.node(f).receive_bytes("CR\x01\x02garbage").is_corrupt());
+  EXPECT_TRUE(c.propose_and_wait(leader, "still fine").ok());
 }
 
 // @feature log-repair
@@ -591,7 +637,8 @@ TEST(Network, OneWayPartitionedFollowerDisruptsWithoutPreVote) {
 // transaction would) survives the crash; the restarted node resumes after N.
 class DurableStateMachine final : public coraft::testing::ForwardingStateMachine {
  public:
-  DurableStateMachine(StateMachine& inner, std::vector<Index>* store) : ForwardingStateMachine(inner), store_(store) {}
+  DurableStateMachine(StateMachine& inner, std::vector<Index>* store)
+      : ForwardingStateMachine(inner), store_(store) {}
   coro::Task<Bytes> apply(Index index, Bytes command) override {
     store_->push_back(index);
     return inner().apply(index, std::move(command));
@@ -757,7 +804,8 @@ TEST(Client, StopFailsPendingProposalsWithStopped) {
 // A LogAPI that throws after a number of appends.
 class FailingLog final : public coraft::testing::ForwardingLog {
  public:
-  FailingLog(LogAPI& inner, int appends_before_failure) : ForwardingLog(inner), left_(appends_before_failure) {}
+  FailingLog(LogAPI& inner, int appends_before_failure)
+      : ForwardingLog(inner), left_(appends_before_failure) {}
   coro::Task<void> append(std::vector<Entry> entries) override {
     if (left_-- <= 0) throw std::runtime_error("disk on fire");
     return inner().append(std::move(entries));

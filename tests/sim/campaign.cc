@@ -74,7 +74,8 @@ std::vector<std::string> split(const std::string& s) {
 // machine (which feeds the invariant checker) and computes real results.
 class KvStateMachine final : public testing::ForwardingStateMachine {
  public:
-  KvStateMachine(StateMachine& inner, bool apply_twice) : ForwardingStateMachine(inner), apply_twice_(apply_twice) {}
+  KvStateMachine(StateMachine& inner, bool apply_twice)
+      : ForwardingStateMachine(inner), apply_twice_(apply_twice) {}
   coro::Task<Bytes> apply(Index index, Bytes command) override {
     Bytes copy = command;
     co_await inner().apply(index, std::move(copy));

@@ -31,7 +31,8 @@ TEST(Campaign, RandomizedSweepKeepsEveryInvariant) {
     CampaignOptions o;
     o.seed = s;
     const SeedResult r = run_seed(o);
-    EXPECT_FALSE(r.linearizability_gave_up) << "seed " << s << ": the linearizability search gave up (no proof)";
+    EXPECT_FALSE(r.linearizability_gave_up)
+        << "seed " << s << ": the linearizability search gave up (no proof)";
     EXPECT_TRUE(r.ok) << "seed " << s << " (" << r.nodes << " nodes, PreVote " << r.pre_vote
                       << ", CheckQuorum " << r.check_quorum << "): " << r.failure
                       << "\n  replay: " << replay_command(s);

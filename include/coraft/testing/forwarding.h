@@ -35,7 +35,9 @@ class ForwardingLog : public LogAPI {
 class ForwardingStateMachine : public StateMachine {
  public:
   explicit ForwardingStateMachine(StateMachine& inner) : inner_(inner) {}
-  coro::Task<Bytes> apply(Index index, Bytes command) override { return inner_.apply(index, std::move(command)); }
+  coro::Task<Bytes> apply(Index index, Bytes command) override {
+    return inner_.apply(index, std::move(command));
+  }
   Index applied_index() const override { return inner_.applied_index(); }
 
  protected:

@@ -68,7 +68,11 @@ class InvariantChecker {
   std::map<Term, NodeId> leaders_;
   std::map<std::pair<NodeId, Term>, NodeId> votes_;
   std::map<std::pair<Index, Term>, EntryKey> durable_;
-  std::vector<Term> committed_;                       // committed_[i-1] = term at index i
+  std::vector<Term> committed_;  // committed_[i-1] = term at index i
+  // commit_term_[i-1]: the lowest term of a server seen committing index i.
+  // Bounds from above the term in which it was committed (the leader that
+  // commits an entry does so in its own term and is usually seen first).
+  std::vector<Term> commit_term_;
   std::unordered_map<Index, std::uint64_t> applied_;  // index -> command hash
   std::unordered_map<NodeId, NodeSeen> nodes_;
 };
@@ -84,7 +88,11 @@ void InvariantChecker::on_observe(NodeId node, Role role, Term term, Index commi
     }
     if (seen.completeness_checked_term != term) {
       seen.completeness_checked_term = term;
+      // §5.4: an entry committed in a term below this leader's must be in
+      // its log. (A leader of an older term, resuming after a pause, need
+      // not hold what a newer term committed.)
       for (Index i = 1; i <= committed_.size(); ++i) {
+        if (commit_term_[i - 1] >= term) continue;
         std::optional<Term> t = term_at(i);
         if (!t || *t != committed_[i - 1]) {
           add_violation("leader completeness: leader " + std::to_string(node) + " of term " +
@@ -110,8 +118,10 @@ void InvariantChecker::on_observe(NodeId node, Role role, Term term, Index commi
         add_violation("state machine safety: index " + std::to_string(i) + " committed with terms " +
                       std::to_string(committed_[i - 1]) + " and " + std::to_string(*t));
       }
+      if (term < commit_term_[i - 1]) commit_term_[i - 1] = term;
     } else if (i == committed_.size() + 1) {
       committed_.push_back(*t);
+      commit_term_.push_back(term);
     }
   }
   if (commit > seen.commit) seen.commit = commit;
