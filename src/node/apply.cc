@@ -46,10 +46,11 @@ void RaftNode::Impl::propose(Bytes command, ProposeCallback done, coro::Duration
 
 coro::Task<Result<Bytes>> RaftNode::Impl::propose_task(Bytes command, coro::Duration timeout) {
   auto [promise, future] = coro::make_promise<Bytes>(ex_);
-  auto shared = std::make_shared<coro::Promise<Bytes>>(std::move(promise));
+  // Only the callback owns the promise: if the node drops the callback
+  // without calling it, the future completes with broken_promise.
   propose(
       std::move(command),
-      [shared](Result<Bytes> r) {
+      [shared = std::make_shared<coro::Promise<Bytes>>(std::move(promise))](Result<Bytes> r) {
         if (r.ok()) {
           shared->set_value(std::move(r).value());
         } else {
@@ -72,7 +73,10 @@ ProposeCallback RaftNode::Impl::take_pending(PendingMap::iterator it) {
 
 void RaftNode::Impl::fail_all_pending(const Status& status) {
   // Callbacks may propose again: take each one out before calling it.
-  while (!pending_.empty()) take_pending(pending_.begin())(status);
+  while (!pending_.empty()) {
+    ProposeCallback done = take_pending(pending_.begin());
+    call_user("a proposal callback", [&] { done(status); });
+  }
 }
 
 // A proposal whose caller asked for a timeout. Its entry may still commit
@@ -86,7 +90,9 @@ void RaftNode::Impl::expire_proposals(coro::TimePoint now) {
       deadlines_.erase(deadlines_.begin());
       continue;
     }
-    take_pending(it)(Status::timeout("proposal timed out; its entry may still commit"));
+    ProposeCallback done = take_pending(it);
+    call_user("a proposal callback",
+              [&] { done(Status::timeout("proposal timed out; its entry may still commit")); });
   }
 }
 
@@ -100,7 +106,8 @@ void RaftNode::Impl::complete_pending(Index index, Term term, Result<Bytes> outc
     done.emplace_back(take_pending(it), same_entry);
   }
   for (auto& [callback, same_entry] : done) {
-    callback(same_entry ? std::move(outcome) : Result<Bytes>(Status::leadership_lost()));
+    call_user("a proposal callback",
+              [&] { callback(same_entry ? std::move(outcome) : Result<Bytes>(Status::leadership_lost())); });
   }
   fail_pending_older_than(term);
 }
@@ -122,7 +129,7 @@ void RaftNode::Impl::fail_pending_older_than(Term term) {
       ++it;
     }
   }
-  for (auto& callback : lost) callback(Status::leadership_lost());
+  for (auto& callback : lost) call_user("a proposal callback", [&] { callback(Status::leadership_lost()); });
 }
 
 coro::Task<void> RaftNode::Impl::applier() {
@@ -142,9 +149,11 @@ coro::Task<void> RaftNode::Impl::applier() {
     if (batch.empty()) {
       // Not in memory (after a restart, or evicted): read a batch back.
       auto [promise, future] = coro::make_promise<std::vector<Entry>>(ex_);
-      auto shared = std::make_shared<coro::Promise<std::vector<Entry>>>(std::move(promise));
+      // Only the callback owns the promise: a read abandoned at stop()
+      // breaks it, and this coroutine wakes up to exit.
       read_entries(applied_ + 1, limit + 1,
-                   [shared](std::vector<Entry> es) { shared->set_value(std::move(es)); });
+                   [shared = std::make_shared<coro::Promise<std::vector<Entry>>>(std::move(promise))](
+                       std::vector<Entry> es) { shared->set_value(std::move(es)); });
       Result<std::vector<Entry>> read = co_await std::move(future);
       if (!read.ok()) continue;  // the node is stopping or failed
       batch = std::move(read).value();

@@ -11,7 +11,11 @@ coro::Task<void> RaftNode::Impl::ticker() {
   while (!scope_->stop_requested()) {
     co_await ticker_wakeup_.wait_until(next_deadline());
     if (scope_->stop_requested() || !running_) break;
-    on_tick();
+    try {
+      on_tick();
+    } catch (const std::exception& e) {
+      fail(Status::internal(std::string("timer: ") + e.what()));
+    }
   }
 }
 
@@ -71,10 +75,12 @@ void RaftNode::Impl::campaign(bool pre_vote) {
     reset_election_deadline();
     return;
   }
-  if (listeners_.size() > 0) {
-    NodeEvent ev{NodeEvent::Kind::kElectionTimeout, pre_vote ? Role::kPreCandidate : Role::kCandidate,
-                 term_ + 1, leader_, error_};
-    for (auto& l : listeners_) l(ev);
+  if (!listeners_.empty()) {
+    const NodeEvent ev{NodeEvent::Kind::kElectionTimeout, pre_vote ? Role::kPreCandidate : Role::kCandidate,
+                       term_ + 1, leader_, error_};
+    const std::vector<EventListener> listeners = listeners_;
+    for (const auto& l : listeners) call_user("an event listener", [&] { l(ev); });
+    if (!running_) return;
   }
   if (!pre_vote) {
     become_candidate();

@@ -31,7 +31,11 @@ RaftNode::Impl::~Impl() {
 }
 
 coro::Task<Status> RaftNode::Impl::start() {
-  if (running_ || scope_) co_return Status::invalid_argument("node already started");
+  if (running_ || scope_ || started_once_) {
+    co_return Status::invalid_argument(
+        "a RaftNode starts once; to restart, construct a new one over the same LogAPI");
+  }
+  started_once_ = true;
   if (id_ == kNoNode) co_return Status::invalid_argument("node id 0 is reserved");
 
   LogState state;
@@ -100,9 +104,17 @@ coro::Task<Status> RaftNode::Impl::start() {
 
 coro::Task<void> RaftNode::Impl::stop() {
   if (!scope_) co_return;
+  if (stopping_) {
+    // Another stop() is joining: wait for it.
+    auto [promise, future] = coro::make_promise<void>(ex_);
+    stop_waiters_.push_back(std::move(promise));
+    co_await std::move(future);
+    co_return;
+  }
   running_ = false;
   stopping_ = true;
   fail_all_pending(error_.is_ok() ? Status::stopped() : error_);
+  abandon_reads();
   scope_->request_stop();
   ticker_wakeup_.notify();
   storage_wakeup_.notify();
@@ -113,6 +125,8 @@ coro::Task<void> RaftNode::Impl::stop() {
   outbox_.clear();
   storage_queue_.clear();
   stopping_ = false;
+  for (auto& w : stop_waiters_) w.set_value();
+  stop_waiters_.clear();
 }
 
 void RaftNode::Impl::fail(Status error) {
@@ -120,6 +134,7 @@ void RaftNode::Impl::fail(Status error) {
   error_ = std::move(error);
   running_ = false;
   fail_all_pending(error_);
+  abandon_reads();
   if (scope_) scope_->request_stop();
   ticker_wakeup_.notify();
   storage_wakeup_.notify();
@@ -130,8 +145,10 @@ void RaftNode::Impl::fail(Status error) {
 
 void RaftNode::Impl::emit(NodeEvent::Kind kind) {
   if (listeners_.empty()) return;
-  NodeEvent ev{kind, role_, term_, leader_, error_};
-  for (auto& l : listeners_) l(ev);
+  const NodeEvent ev{kind, role_, term_, leader_, error_};
+  // A copy: a listener may subscribe another one while we iterate.
+  const std::vector<EventListener> listeners = listeners_;
+  for (const auto& l : listeners) call_user("an event listener", [&] { l(ev); });
 }
 
 void RaftNode::Impl::set_role(Role role) {
@@ -180,6 +197,14 @@ void RaftNode::Impl::become_follower(Term term, NodeId leader) {
 
 void RaftNode::Impl::receive(Message m) {
   if (!running_) return;
+  try {
+    dispatch(std::move(m));
+  } catch (const std::exception& e) {
+    fail(Status::internal(std::string("receive: ") + e.what()));
+  }
+}
+
+void RaftNode::Impl::dispatch(Message m) {
   ++counters_.messages_received;
   if (m.to != id_ && m.to != kNoNode) return;
   const NodeId from = m.from;
@@ -229,7 +254,7 @@ NodeStatus RaftNode::Impl::status() const {
   s.applied_index = applied_;
   s.last_log_index = log_.last_index();
   s.last_log_term = log_.last_term();
-  s.durable_index = durable_index_;
+  s.durable_index = stable_index();
   if (log_.has_config()) s.config = log_.config();
   s.error = error_;
   for (const auto& p : peers_) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "coraft/coro/executor.h"
+#include "coraft/coro/future.h"
 #include "coraft/coro/task.h"
 #include "coraft/coro/task_scope.h"
 #include "coraft/log_api.h"
@@ -79,6 +80,7 @@ class RaftNode::Impl {
   using PendingMap = std::multimap<Index, Pending>;
 
   // ---- node.cc ----
+  void dispatch(Message m);
   void become_follower(Term term, NodeId leader);
   void set_leader(NodeId leader);
   void set_role(Role role);
@@ -106,6 +108,7 @@ class RaftNode::Impl {
   void handle_append_entries(NodeId from, AppendEntries ae);
   void handle_append_response(NodeId from, const AppendEntriesResponse& r);
   void send_append(node::Progress& p, bool heartbeat);
+  void send_keepalive(node::Progress& p);
   void broadcast_append(bool heartbeat);
   void maybe_commit();
   void set_commit(Index index);
@@ -143,7 +146,27 @@ class RaftNode::Impl {
   // Removes a pending proposal and returns its callback.
   ProposeCallback take_pending(PendingMap::iterator it);
   void expire_proposals(coro::TimePoint now);
-  Index apply_limit() const { return std::min(commit_, durable_index_); }
+  Index apply_limit() const { return std::min(commit_, stable_index()); }
+  // The last index up to which LogAPI durably holds exactly the entries of
+  // the in-memory log: durable, and not above a truncation still queued.
+  Index stable_index() const { return std::min(durable_index_, pending_truncate_from_ - 1); }
+  // Calls user code (listeners, callbacks, the transport); an exception it
+  // throws stops the node with an internal error instead of killing one of
+  // its coroutines.
+  template <typename F>
+  void call_user(const char* what, F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      fail(Status::internal(std::string(what) + " threw: " + e.what()));
+    } catch (...) {
+      fail(Status::internal(std::string(what) + " threw"));
+    }
+  }
+  // Drops the callbacks of queued LogAPI reads (their waiters then see a
+  // broken promise): used when stopping, so nobody waits on a read that
+  // will never run.
+  void abandon_reads();
 
   // Configuration and collaborators.
   NodeOptions options_;
@@ -159,6 +182,8 @@ class RaftNode::Impl {
 
   bool running_ = false;
   bool stopping_ = false;
+  bool started_once_ = false;
+  std::vector<coro::Promise<void>> stop_waiters_;  // concurrent stop() calls
   Status error_;
 
   // Figure 2 state.

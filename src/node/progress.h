@@ -34,6 +34,11 @@ class Progress {
   void set_read_pending(bool v) { read_pending_ = v; }
 
   void touch(coro::TimePoint now) { last_contact_ = now; }
+  // The highest commit index sent to this follower.
+  Index commit_sent() const { return commit_sent_; }
+  void note_commit_sent(Index c) {
+    if (c > commit_sent_) commit_sent_ = c;
+  }
 
   bool window_full(std::uint32_t max_msgs, std::uint64_t max_bytes) const {
     return inflight_.size() >= max_msgs || inflight_bytes_ >= max_bytes;
@@ -125,6 +130,7 @@ class Progress {
   std::deque<Inflight> inflight_;
   std::uint64_t inflight_bytes_ = 0;
   coro::TimePoint last_contact_{};
+  Index commit_sent_ = 0;
 };
 
 }  // namespace coraft::node

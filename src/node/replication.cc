@@ -43,15 +43,7 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
   const auto& s = settings();
   const coro::TimePoint now = ex_.now();
   if (heartbeat) {
-    // A keepalive asserts only what is known to match (prev = match), so the
-    // follower acknowledges it at once, whatever its disk is doing: its
-    // election timer and our CheckQuorum never wait behind a slow LogAPI.
-    AppendEntries ka;
-    ka.term = term_;
-    ka.prev_log_index = p.match();
-    ka.prev_log_term = log_.term_at(p.match()).value_or(0);
-    ka.leader_commit = commit_;
-    send(p.id(), std::move(ka), hard_state_seq_);
+    send_keepalive(p);
     // Recover from lost AppendEntries (or lost acks): a window or probe with
     // no answer for a while is sent again from match + 1.
     const auto stall = std::max<coro::Duration>(2 * s.heartbeat_interval, s.election_timeout_min);
@@ -61,6 +53,7 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
       p.clear_probe();
     }
   }
+  bool sent = false;
   while (p.can_send(s.max_inflight_messages, s.max_inflight_bytes)) {
     const Index last = log_.last_index();
     const Index from = p.next();
@@ -109,6 +102,7 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
         const Index last_sent = entries.back().index;
         ae2.entries = std::move(entries);
         pp->on_sent(last_sent, b, ex_.now());
+        pp->note_commit_sent(commit_);
         send(peer, std::move(ae2), hard_state_seq_);
         send_append(*pp, false);
       });
@@ -116,9 +110,30 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
     }
     const Index last_sent = ae.entries.empty() ? prev : ae.entries.back().index;
     p.on_sent(last_sent, bytes, now);
+    p.note_commit_sent(commit_);
     send(p.id(), std::move(ae), hard_state_seq_);
+    sent = true;
     if (probe) break;
   }
+  // Nothing new to send, but the commit index moved: tell the follower now
+  // rather than at the next heartbeat, so it applies promptly.
+  if (!heartbeat && !sent && p.state() == node::Progress::State::kReplicate && p.inflight_count() == 0 &&
+      !p.read_pending() && p.commit_sent() < commit_) {
+    send_keepalive(p);
+  }
+}
+
+// A keepalive asserts only what is known to match (prev = match), so the
+// follower acknowledges it at once, whatever its disk is doing: its election
+// timer and our CheckQuorum never wait behind a slow LogAPI.
+void RaftNode::Impl::send_keepalive(node::Progress& p) {
+  AppendEntries ka;
+  ka.term = term_;
+  ka.prev_log_index = p.match();
+  ka.prev_log_term = log_.term_at(p.match()).value_or(0);
+  ka.leader_commit = commit_;
+  p.note_commit_sent(std::min(commit_, p.match()));
+  send(p.id(), std::move(ka), hard_state_seq_);
 }
 
 namespace {
@@ -209,7 +224,7 @@ void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
   // Acknowledged only once the entries through `match` are durable. When
   // they already are (a heartbeat, a duplicate), the ack needs only our
   // term on disk: it never waits behind unrelated slow writes.
-  const bool already_durable = k == n && match <= durable_index_ && match < pending_truncate_from_;
+  const bool already_durable = k == n && match <= stable_index();
   send(from, AppendEntriesResponse{term_, true, match, 0, 0},
        already_durable ? hard_state_seq_ : next_seq_ - 1);
   // §5.3: commit = min(leaderCommit, index of last new entry).
@@ -248,7 +263,7 @@ void RaftNode::Impl::maybe_commit() {
   match_scratch_.clear();
   for (NodeId v : voters()) {
     if (v == id_) {
-      match_scratch_.push_back(durable_index_);
+      match_scratch_.push_back(stable_index());
     } else if (node::Progress* p = progress(v)) {
       match_scratch_.push_back(p->match());
     } else {

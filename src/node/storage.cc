@@ -101,10 +101,14 @@ coro::Task<void> RaftNode::Impl::storage_worker() {
     StorageOp done = std::move(storage_queue_.front());
     storage_queue_.pop_front();
     done.to = op.to;
-    if (done.kind == StorageOp::Kind::kRead) {
-      if (done.on_read && running_) done.on_read(std::move(read_result));
+    try {
+      if (done.kind == StorageOp::Kind::kRead) {
+        if (done.on_read && running_) done.on_read(std::move(read_result));
+      }
+      on_persisted(done);
+    } catch (const std::exception& e) {
+      fail(Status::internal(std::string("after a LogAPI call: ") + e.what()));
     }
-    on_persisted(done);
   }
 }
 
@@ -132,20 +136,33 @@ void RaftNode::Impl::send(NodeId to, MessageBody body, std::uint64_t gate) {
   Message m{id_, to, std::move(body)};
   if (gate <= persisted_seq_) {
     ++counters_.messages_sent;
-    transport_.send(to, std::move(m));
+    call_user("TransportAPI::send", [&] { transport_.send(to, std::move(m)); });
     return;
   }
   outbox_.push_back(Gated{gate, std::move(m)});
 }
 
+// Sends every held message whose writes are now durable. Gates are not in
+// order (a heartbeat's ack waits only for the term, an entry's ack for the
+// entry), so one still waiting never holds back one that may go.
 void RaftNode::Impl::release_outbox() {
-  while (!outbox_.empty() && outbox_.front().gate <= persisted_seq_) {
-    Message m = std::move(outbox_.front().message);
-    outbox_.pop_front();
-    ++counters_.messages_sent;
-    const NodeId to = m.to;
-    transport_.send(to, std::move(m));
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < outbox_.size(); ++i) {
+    if (outbox_[i].gate <= persisted_seq_) {
+      Message m = std::move(outbox_[i].message);
+      ++counters_.messages_sent;
+      const NodeId to = m.to;
+      call_user("TransportAPI::send", [&] { transport_.send(to, std::move(m)); });
+    } else {
+      if (kept != i) outbox_[kept] = std::move(outbox_[i]);
+      ++kept;
+    }
   }
+  outbox_.resize(kept);
+}
+
+void RaftNode::Impl::abandon_reads() {
+  for (StorageOp& op : storage_queue_) op.on_read = nullptr;
 }
 
 }  // namespace coraft

@@ -150,6 +150,8 @@ class SimCluster::Server {
   bool paused = false;
   bool started = false;
   Index traced_commit = 0;
+  Index applied_checked = 0;  // applied entries checked against the durable log
+  bool failure_reported = false;
   Status start_status;
   std::vector<Message> held;
 
@@ -346,7 +348,7 @@ void SimCluster::start(const std::vector<NodeId>& which) {
       sm = s.wrapped_sm.get();
     }
     checker_.on_restart(s.id);
-    checker_.on_state_machine_reset(s.id, 0);
+    checker_.on_state_machine_reset(s.id, sm->applied_index());
     NodeOptions no;
     no.id = s.id;
     no.initial_config.voters = ids();
@@ -360,6 +362,8 @@ void SimCluster::start(const std::vector<NodeId>& which) {
     s.started = false;
     s.up = true;
     s.traced_commit = 0;
+    s.applied_checked = 0;
+    s.failure_reported = false;
     subscribe_trace(s);
     if (s.incarnation > 1) record(TraceKind::kRestart, s.id, kNoNode, [] { return std::string(); });
     s.harness->spawn(start_server(&s));
@@ -405,6 +409,7 @@ coro::Task<void> stop_server(RaftNode* node, bool* done) {
 void SimCluster::stop(NodeId id) {
   Server& s = server(id);
   if (!s.up) return;
+  if (s.paused) resume(id);  // a paused process handles the stop when it runs again
   bool done = false;
   s.harness->spawn(stop_server(s.node.get(), &done));
   if (!run_until([&] { return done; }, 60s))
@@ -719,8 +724,32 @@ Result<Bytes> SimCluster::propose_and_wait(NodeId id, Bytes command, coro::Durat
 void SimCluster::observe() {
   for (auto& sp : servers_) {
     Server& s = *sp;
-    if (!s.up || !s.node || !s.node->running()) continue;
+    if (!s.up || !s.node) continue;
+    if (!s.node->running()) {
+      if (options_.node_errors_are_violations && !s.failure_reported &&
+          s.node->status().error.code() == Status::Code::kInternal) {
+        s.failure_reported = true;
+        checker_.add_violation("node " + std::to_string(s.id) +
+                               " stopped itself: " + s.node->status().error.to_string());
+      }
+      continue;
+    }
     RaftNode& n = *s.node;
+    // Whatever a state machine applied must be in the server's own durable
+    // log, with the same term: a crash must never leave a state machine
+    // ahead of, or different from, the log it restarts with.
+    const Index applied = n.applied_index();
+    for (Index i = s.applied_checked + 1; i <= applied; ++i) {
+      const Entry* e = s.durable.entry(i);
+      const std::optional<Term> t = n.log_term_at(i);
+      if (e == nullptr || !t || e->term != *t) {
+        checker_.add_violation("node " + std::to_string(s.id) + " applied index " + std::to_string(i) +
+                               (e == nullptr ? " which its log does not hold durably"
+                                             : " while its durable log holds another entry there"));
+        break;
+      }
+    }
+    if (applied > s.applied_checked) s.applied_checked = applied;
     checker_.on_observe(s.id, n.role(), n.term(), n.commit_index(),
                         [&n](Index i) { return n.log_term_at(i); });
     if (tracing() && n.commit_index() > s.traced_commit) {

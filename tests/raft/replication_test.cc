@@ -164,7 +164,9 @@ TEST(Replication, FollowerTruncatesAConflictingUncommittedSuffix) {  // §5.3
 // internal error rather than diverge.
 // @feature replication log-repair failures
 TEST(Replication, FollowerNeverTruncatesACommittedEntry) {
-  SimCluster c(sim_options(3, 45));
+  SimOptions o = sim_options(3, 45);
+  o.node_errors_are_violations = false;  // provoked on purpose
+  SimCluster c(o);
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
   c.start();
   const NodeId leader = c.wait_for_leader();

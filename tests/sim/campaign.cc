@@ -25,6 +25,7 @@ FaultCounts& FaultCounts::operator+=(const FaultCounts& o) {
   heals += o.heals;
   pauses += o.pauses;
   crashes += o.crashes;
+  stops += o.stops;
   restarts += o.restarts;
   loss_changes += o.loss_changes;
   skewed_nodes += o.skewed_nodes;
@@ -70,12 +71,22 @@ std::vector<std::string> split(const std::string& s) {
   return parts;
 }
 
+// What a durable key-value store keeps across a crash: its data and the
+// index it has applied through, as one transaction would.
+struct KvStore {
+  std::map<std::string, std::string> data;
+  Index applied = 0;
+};
+
 // The replicated key-value store. Wraps the simulator's recording state
 // machine (which feeds the invariant checker) and computes real results.
+// With a durable store, a restarted server resumes after the store's
+// applied index instead of re-applying the log.
 class KvStateMachine final : public testing::ForwardingStateMachine {
  public:
-  KvStateMachine(StateMachine& inner, bool apply_twice)
-      : ForwardingStateMachine(inner), apply_twice_(apply_twice) {}
+  KvStateMachine(StateMachine& inner, bool apply_twice, KvStore* durable)
+      : ForwardingStateMachine(inner), apply_twice_(apply_twice), store_(durable ? durable : &volatile_) {}
+  Index applied_index() const override { return store_->applied; }
   coro::Task<Bytes> apply(Index index, Bytes command) override {
     Bytes copy = command;
     co_await inner().apply(index, std::move(copy));
@@ -83,20 +94,22 @@ class KvStateMachine final : public testing::ForwardingStateMachine {
       Bytes again = command;
       co_await inner().apply(index, std::move(again));  // the bug under test
     }
+    store_->applied = index;
+    auto& data = store_->data;
     const std::vector<std::string> p = split(command);
     if (p.size() == 3 && p[0] == "P") {
-      data_[p[1]] = p[2];
+      data[p[1]] = p[2];
       co_return Bytes{};
     }
     if (p.size() == 2 && p[0] == "G") {
-      auto it = data_.find(p[1]);
-      co_return it == data_.end() ? Bytes{} : it->second;
+      auto it = data.find(p[1]);
+      co_return it == data.end() ? Bytes{} : it->second;
     }
     if (p.size() == 4 && p[0] == "C") {
-      auto it = data_.find(p[1]);
-      const std::string current = it == data_.end() ? std::string() : it->second;
+      auto it = data.find(p[1]);
+      const std::string current = it == data.end() ? std::string() : it->second;
       if (current == p[2]) {
-        data_[p[1]] = p[3];
+        data[p[1]] = p[3];
         co_return Bytes("1");
       }
       co_return Bytes("0");
@@ -106,7 +119,8 @@ class KvStateMachine final : public testing::ForwardingStateMachine {
 
  private:
   bool apply_twice_;
-  std::map<std::string, std::string> data_;
+  KvStore volatile_;
+  KvStore* store_;
 };
 
 // Acknowledges appends at once and keeps them only when the next call
@@ -189,8 +203,13 @@ class Run {
       };
     }
     const bool twice = o_.sabotage == Sabotage::kStateMachineAppliesTwice;
-    so.wrap_state_machine = [twice](NodeId, StateMachine& inner) -> std::unique_ptr<StateMachine> {
-      return std::make_unique<KvStateMachine>(inner, twice);
+    // Half the runs keep each server's state machine across crashes (it
+    // resumes after its applied index); the others rebuild it from the log.
+    const bool durable = coin(rng_);
+    auto* stores = &stores_;
+    so.wrap_state_machine = [twice, durable, stores](NodeId id,
+                                                     StateMachine& inner) -> std::unique_ptr<StateMachine> {
+      return std::make_unique<KvStateMachine>(inner, twice, durable ? &(*stores)[id] : nullptr);
     };
     r.nodes = so.nodes;
     r.pre_vote = so.settings.pre_vote;
@@ -435,11 +454,16 @@ class Run {
         }
         break;
       }
-      case 5: {  // crash, or restart a crashed server
+      case 5: {  // crash (or a clean stop), or restart a crashed server
         const NodeId id = random_node();
         if (c.is_up(id)) {
-          c.crash(id);
-          ++faults_.crashes;
+          if (std::bernoulli_distribution(0.25)(rng_)) {
+            c.stop(id);  // must complete, whatever the node was doing
+            ++faults_.stops;
+          } else {
+            c.crash(id);
+            ++faults_.crashes;
+          }
         } else {
           c.restart(id);
           ++faults_.restarts;
@@ -471,6 +495,7 @@ class Run {
   std::vector<bool> excluded_;  // definitely not applied
   std::size_t not_applied_ = 0;
   std::map<std::string, std::string> last_written_;
+  std::map<NodeId, KvStore> stores_;
   FaultCounts faults_;
 };
 

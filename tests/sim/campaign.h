@@ -37,8 +37,8 @@ struct CampaignOptions {
 };
 
 struct FaultCounts {
-  std::uint64_t partitions = 0, one_way = 0, isolations = 0, heals = 0, pauses = 0, crashes = 0, restarts = 0,
-                loss_changes = 0, skewed_nodes = 0;
+  std::uint64_t partitions = 0, one_way = 0, isolations = 0, heals = 0, pauses = 0, crashes = 0, stops = 0,
+                restarts = 0, loss_changes = 0, skewed_nodes = 0;
   std::uint64_t messages_dropped = 0, messages_duplicated = 0, messages_delivered = 0;
   FaultCounts& operator+=(const FaultCounts& o);
 };

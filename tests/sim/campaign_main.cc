@@ -83,10 +83,10 @@ int main(int argc, char** argv) {
   std::printf("  simulated steps %llu\n", static_cast<unsigned long long>(steps));
   std::printf(
       "  faults: partitions %llu, one-way %llu, isolations %llu, heals %llu, pauses %llu, crashes %llu, "
-      "restarts %llu, loss/duplication changes %llu, skewed clocks %llu\n",
+      "clean stops %llu, restarts %llu, loss/duplication changes %llu, skewed clocks %llu\n",
       (unsigned long long)total.partitions, (unsigned long long)total.one_way,
       (unsigned long long)total.isolations, (unsigned long long)total.heals, (unsigned long long)total.pauses,
-      (unsigned long long)total.crashes, (unsigned long long)total.restarts,
+      (unsigned long long)total.crashes, (unsigned long long)total.stops, (unsigned long long)total.restarts,
       (unsigned long long)total.loss_changes, (unsigned long long)total.skewed_nodes);
   std::printf("  messages: delivered %llu, dropped %llu, duplicated %llu\n",
               (unsigned long long)total.messages_delivered, (unsigned long long)total.messages_dropped,

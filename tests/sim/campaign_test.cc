@@ -44,13 +44,14 @@ TEST(Campaign, RandomizedSweepKeepsEveryInvariant) {
   std::printf(
       "[ campaign ] seeds %llu..%llu: %llu steps; partitions %llu, one-way %llu, isolations %llu, pauses "
       "%llu, "
-      "crashes %llu, restarts %llu, loss changes %llu, skewed clocks %llu; messages dropped %llu, duplicated "
+      "crashes %llu, clean stops %llu, restarts %llu, loss changes %llu, skewed clocks %llu; messages "
+      "dropped %llu, duplicated "
       "%llu; "
       "client ops %llu completed, %llu unknown\n",
       (unsigned long long)first, (unsigned long long)(first + count - 1), (unsigned long long)steps,
       (unsigned long long)total.partitions, (unsigned long long)total.one_way,
       (unsigned long long)total.isolations, (unsigned long long)total.pauses,
-      (unsigned long long)total.crashes, (unsigned long long)total.restarts,
+      (unsigned long long)total.crashes, (unsigned long long)total.stops, (unsigned long long)total.restarts,
       (unsigned long long)total.loss_changes, (unsigned long long)total.skewed_nodes,
       (unsigned long long)total.messages_dropped, (unsigned long long)total.messages_duplicated,
       (unsigned long long)ops, (unsigned long long)unknown);

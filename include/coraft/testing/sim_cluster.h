@@ -76,6 +76,11 @@ struct SimOptions {
   // NodeOptions::max_cache_bytes of every server: small values make
   // replication read old entries back through LogAPI. Default: 64 MiB.
   std::uint64_t max_cache_bytes = 64u << 20;
+  // A server that stops itself with an internal error (it saw two leaders
+  // in a term, or was asked to overwrite a committed entry) counts as an
+  // invariant violation. Turn off for tests that provoke it on purpose.
+  // Default: true.
+  bool node_errors_are_violations = true;
   // Throw InvariantViolation as soon as the checker finds one. Default: true.
   bool throw_on_violation = true;
   // Wraps each server's LogAPI, for fault injection (for example, a log
