@@ -105,7 +105,9 @@ void RaftNode::Impl::complete_pending(Index index, Term term, Result<Bytes> outc
     const bool same_entry = it->second.term == term;
     done.emplace_back(take_pending(it), same_entry);
   }
-  for (auto& [callback, same_entry] : done) {
+  for (auto& item : done) {
+    ProposeCallback& callback = item.first;
+    const bool same_entry = item.second;
     call_user("a proposal callback",
               [&] { callback(same_entry ? std::move(outcome) : Result<Bytes>(Status::leadership_lost())); });
   }
@@ -167,6 +169,9 @@ coro::Task<void> RaftNode::Impl::applier() {
           outcome = std::move(result);
         } catch (const std::exception& ex) {
           fail(Status::io_error(std::string("StateMachine::apply failed: ") + ex.what()));
+          co_return;
+        } catch (...) {
+          fail(Status::io_error("StateMachine::apply failed with an exception of unknown type"));
           co_return;
         }
         ++counters_.entries_applied;

@@ -15,6 +15,8 @@ coro::Task<void> RaftNode::Impl::ticker() {
       on_tick();
     } catch (const std::exception& e) {
       fail(Status::internal(std::string("timer: ") + e.what()));
+    } catch (...) {
+      fail(Status::internal("timer: an exception of unknown type"));
     }
   }
 }

@@ -74,6 +74,8 @@ coro::Task<Status> RaftNode::Impl::start() {
     }
   } catch (const std::exception& e) {
     co_return Status::io_error(std::string("LogAPI failed during start: ") + e.what());
+  } catch (...) {
+    co_return Status::io_error("LogAPI failed during start with an exception of unknown type");
   }
   if (!log_.has_config()) co_return Status::corrupt("the log holds no configuration entry");
 
@@ -180,12 +182,8 @@ void RaftNode::Impl::become_follower(Term term, NodeId leader) {
     peers_.clear();
   }
   votes_granted_.clear();
-  if (old_role != Role::kFollower) {
-    emit(NodeEvent::Kind::kRoleChanged);
-  } else if (term_changed) {
-    emit(NodeEvent::Kind::kTermChanged);
-  }
-  set_leader(leader);
+  const bool leader_changed = leader_ != leader;
+  leader_ = leader;
   if (leader != kNoNode) last_leader_contact_ = ex_.now();
   // Figure 2: only hearing from the current leader (or granting a vote,
   // done by the caller) postpones an election. Adopting the term of a
@@ -193,6 +191,13 @@ void RaftNode::Impl::become_follower(Term term, NodeId leader) {
   // raising its term would hold every up-to-date server back forever.
   if (leader != kNoNode || was_leader) reset_election_deadline();
   ticker_wakeup_.notify();
+  // Listeners run last, on a consistent state.
+  if (old_role != Role::kFollower) {
+    emit(NodeEvent::Kind::kRoleChanged);
+  } else if (term_changed) {
+    emit(NodeEvent::Kind::kTermChanged);
+  }
+  if (leader_changed) emit(NodeEvent::Kind::kLeaderChanged);
 }
 
 void RaftNode::Impl::receive(Message m) {
@@ -201,6 +206,8 @@ void RaftNode::Impl::receive(Message m) {
     dispatch(std::move(m));
   } catch (const std::exception& e) {
     fail(Status::internal(std::string("receive: ") + e.what()));
+  } catch (...) {
+    fail(Status::internal("receive: an exception of unknown type"));
   }
 }
 

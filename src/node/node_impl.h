@@ -212,6 +212,7 @@ class RaftNode::Impl {
 
   // Storage pipeline.
   std::deque<StorageOp> storage_queue_;
+  bool storage_running_ = false;  // the worker is inside a LogAPI call for the front op
   std::uint64_t next_seq_ = 1;
   std::uint64_t persisted_seq_ = 0;
   std::uint64_t hard_state_seq_ = 0;  // the latest hard-state write

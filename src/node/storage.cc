@@ -33,7 +33,8 @@ std::uint64_t RaftNode::Impl::persist_hard_state() {
 
 std::uint64_t RaftNode::Impl::persist_entries(std::vector<Entry> entries) {
   // Group commit: merge into a queued (not yet started) append.
-  if (storage_queue_.size() > 1 && storage_queue_.back().kind == StorageOp::Kind::kAppend) {
+  const bool back_started = storage_queue_.size() == 1 && storage_running_;
+  if (!storage_queue_.empty() && !back_started && storage_queue_.back().kind == StorageOp::Kind::kAppend) {
     auto& back = storage_queue_.back().entries;
     back.insert(back.end(), std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
     return storage_queue_.back().seq;
@@ -70,6 +71,7 @@ coro::Task<void> RaftNode::Impl::storage_worker() {
     // The front op stays in the queue while it runs, so that appends queued
     // meanwhile merge into a later op, never into the running one.
     StorageOp& front = storage_queue_.front();
+    storage_running_ = true;
     StorageOp op;
     op.kind = front.kind;
     op.seq = front.seq;
@@ -96,7 +98,11 @@ coro::Task<void> RaftNode::Impl::storage_worker() {
     } catch (const std::exception& e) {
       fail(Status::io_error(std::string("LogAPI failed: ") + e.what()));
       co_return;
+    } catch (...) {
+      fail(Status::io_error("LogAPI failed with an exception of unknown type"));
+      co_return;
     }
+    storage_running_ = false;
     if (scope_->stop_requested()) co_return;
     StorageOp done = std::move(storage_queue_.front());
     storage_queue_.pop_front();
@@ -108,6 +114,8 @@ coro::Task<void> RaftNode::Impl::storage_worker() {
       on_persisted(done);
     } catch (const std::exception& e) {
       fail(Status::internal(std::string("after a LogAPI call: ") + e.what()));
+    } catch (...) {
+      fail(Status::internal("after a LogAPI call: an exception of unknown type"));
     }
   }
 }

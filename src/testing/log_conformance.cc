@@ -23,8 +23,9 @@ struct Model {
   HardState hard_state;
 };
 
-coro::Task<void> expect_state(LogAPI& log, const Model& m, const std::string& when,
-                              std::vector<std::string>* out) {
+// Parameters by value or pointer (coroutine rule 1, docs/coroutines.md).
+coro::Task<void> expect_state(LogAPI* log_ptr, Model m, std::string when, std::vector<std::string>* out) {
+  LogAPI& log = *log_ptr;
   LogState st = co_await log.load();
   if (!(st.hard_state == m.hard_state)) {
     out->push_back(when + ": load() returned term " + std::to_string(st.hard_state.term) + " vote " +
@@ -68,11 +69,11 @@ coro::Task<std::vector<std::string>> check_log_api(LogAPI& log, std::function<Lo
   std::vector<std::string> out;
   Model m;
   try {
-    co_await expect_state(log, m, "an empty log", &out);
+    co_await expect_state(&log, m, "an empty log", &out);
 
     m.hard_state = HardState{3, 2};
     co_await log.save_hard_state(m.hard_state);
-    co_await expect_state(log, m, "after save_hard_state", &out);
+    co_await expect_state(&log, m, "after save_hard_state", &out);
 
     // Appends in batches, with every entry type and awkward payloads.
     std::vector<Entry> first;
@@ -88,7 +89,7 @@ coro::Task<std::vector<std::string>> check_log_api(LogAPI& log, std::function<Lo
     second.push_back(make(41, 3, EntryType::kCommand, std::string(1 << 20, 'x')));  // 1 MiB
     m.entries.insert(m.entries.end(), second.begin(), second.end());
     co_await log.append(std::move(second));
-    co_await expect_state(log, m, "after two appends", &out);
+    co_await expect_state(&log, m, "after two appends", &out);
 
     // read() honours [from, to) and max_bytes, and returns at least one entry.
     std::vector<Entry> mid = co_await log.read(10, 13, 1 << 20);
@@ -101,7 +102,7 @@ coro::Task<std::vector<std::string>> check_log_api(LogAPI& log, std::function<Lo
       out.push_back("read(4, 41, max_bytes = 10) must return at least entry 4");
     } else if (small.size() > 3) {
       out.push_back("read(4, 41, max_bytes = 10) returned " + std::to_string(small.size()) +
-                    " entries of 5 bytes each: max_bytes was ignored");
+                    " entries of 4 bytes each: max_bytes was ignored");
     }
     std::vector<Entry> big = co_await log.read(41, 42, 1);
     if (big.size() != 1 || big.front().data.size() != (1u << 20)) {
@@ -111,20 +112,20 @@ coro::Task<std::vector<std::string>> check_log_api(LogAPI& log, std::function<Lo
     // Truncating a conflicting suffix, then appending a new one.
     co_await log.truncate_suffix(20);
     m.entries.resize(19);
-    co_await expect_state(log, m, "after truncate_suffix(20)", &out);
+    co_await expect_state(&log, m, "after truncate_suffix(20)", &out);
     std::vector<Entry> replacement;
     for (Index i = 20; i <= 25; ++i)
       replacement.push_back(make(i, 4, EntryType::kCommand, "new" + std::to_string(i)));
     m.entries.insert(m.entries.end(), replacement.begin(), replacement.end());
     co_await log.append(std::move(replacement));
-    co_await expect_state(log, m, "after appending a new suffix", &out);
+    co_await expect_state(&log, m, "after appending a new suffix", &out);
 
     // Truncating at last + 1 changes nothing; truncating everything down to 2.
     co_await log.truncate_suffix(26);
-    co_await expect_state(log, m, "after truncate_suffix(last + 1)", &out);
+    co_await expect_state(&log, m, "after truncate_suffix(last + 1)", &out);
     co_await log.truncate_suffix(2);
     m.entries.resize(1);
-    co_await expect_state(log, m, "after truncate_suffix(2)", &out);
+    co_await expect_state(&log, m, "after truncate_suffix(2)", &out);
     std::vector<Entry> again;
     again.push_back(make(2, 5, EntryType::kNoop, ""));
     m.entries.push_back(again.front());
@@ -132,11 +133,11 @@ coro::Task<std::vector<std::string>> check_log_api(LogAPI& log, std::function<Lo
 
     m.hard_state = HardState{5, 0};
     co_await log.save_hard_state(m.hard_state);
-    co_await expect_state(log, m, "after the last writes", &out);
+    co_await expect_state(&log, m, "after the last writes", &out);
 
     if (reopen) {
       LogAPI& reopened = reopen();
-      co_await expect_state(reopened, m, "after reopening", &out);
+      co_await expect_state(&reopened, m, "after reopening", &out);
     }
   } catch (const std::exception& e) {
     out.push_back(std::string("a LogAPI call threw: ") + e.what());

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <utility>
 
 #include "coraft/codec.h"
@@ -260,6 +261,7 @@ void SimCluster::write_trace(const std::string& dir, std::size_t last_events) co
   for (char& ch : name) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) ch = '_';
   }
+  std::filesystem::create_directories(dir);
   auto write = [&](const std::string& path, const std::string& text) {
     std::FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) throw std::runtime_error("cannot open " + path);
