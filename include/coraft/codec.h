@@ -27,7 +27,8 @@
 // truncated, oversized, unknown-version or garbage input yields
 // Status::corrupt, never a crash or undefined behaviour. Decoding checks
 // structure only: decode_config does not call ClusterConfig::validate(), and
-// ids of 0 are accepted (RaftNode ignores such messages).
+// ids of 0 are accepted (RaftNode drops a message whose `from` is 0 or its
+// own id; a `to` of 0 is taken as addressed to the receiver).
 #pragma once
 
 #include <cstddef>

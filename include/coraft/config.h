@@ -20,25 +20,29 @@ struct ClusterSettings {
   // disrupting the cluster with a higher term. Default: true.
   bool pre_vote = true;
   // CheckQuorum (thesis §6.2): a leader steps down when it has not heard from
-  // a quorum within an election timeout, and a follower that heard from a
-  // live leader within the minimum election timeout refuses to vote.
+  // a quorum within the minimum election timeout (checked at that period),
+  // and a follower that heard from a live leader within the minimum election
+  // timeout refuses to vote (thesis §4.2.3).
   // Default: true.
   bool check_quorum = true;
   // Election timeouts are drawn uniformly from [min, max) (§5.2).
   // Default: 150 ms and 300 ms.
   std::chrono::milliseconds election_timeout_min{150};
   std::chrono::milliseconds election_timeout_max{300};
-  // How often a leader sends heartbeats to an idle follower. Default: 50 ms.
+  // How often a leader sends a keepalive AppendEntries to every follower.
+  // Default: 50 ms.
   std::chrono::milliseconds heartbeat_interval{50};
   // Most entries in one AppendEntries message. Default: 1024.
   std::uint32_t max_entries_per_message = 1024;
-  // Most entry payload bytes in one AppendEntries message (at least one entry
-  // is always sent). Default: 1 MiB.
+  // Entry payload bytes per AppendEntries message, a soft cap: entries are
+  // added while the total is below it, so a message may exceed it by one
+  // entry, and at least one entry is always sent. Default: 1 MiB.
   std::uint64_t max_bytes_per_message = 1 << 20;
   // Most AppendEntries messages in flight to one follower (pipelining
   // window). Default: 16.
   std::uint32_t max_inflight_messages = 16;
-  // Most entry payload bytes in flight to one follower. Default: 16 MiB.
+  // Entry payload bytes in flight to one follower, a soft cap: another
+  // message may be sent while the total is below it. Default: 16 MiB.
   std::uint64_t max_inflight_bytes = 16 << 20;
 
   friend bool operator==(const ClusterSettings&, const ClusterSettings&) = default;

@@ -12,7 +12,8 @@
 //  - "Durable" means: survives a crash of the process (and of the machine,
 //    for a production store) once the returned task completes.
 //  - Throwing (from the coroutine) means the store is unusable: the node
-//    stops safely and reports the error through status() and its events.
+//    stops safely and reports the error (io_error) through status().error
+//    and a kFailed event; during RaftNode::start() it is start()'s result.
 //    Never return half-done work: a method either completes fully or throws.
 #pragma once
 

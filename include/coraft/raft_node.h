@@ -44,9 +44,10 @@ struct NodeOptions {
   // Seeds the election-timeout randomness. 0: derived from the id and the
   // executor's clock. Simulations pass an explicit seed. Default: 0.
   std::uint64_t random_seed = 0;
-  // Bytes of already-applied entries kept in memory for replication to
-  // followers that are slightly behind; older ones are read back through
-  // LogAPI::read. Default: 64 MiB.
+  // The in-memory entry cache: unapplied entries are always kept; applied
+  // ones stay (for followers slightly behind) while the whole cache holds at
+  // most this many bytes, and are read back through LogAPI::read once
+  // evicted. Default: 64 MiB.
   std::uint64_t max_cache_bytes = 64u << 20;
   // Most proposals waiting for commit on this leader; more fail with
   // Status::unavailable. Default: 100,000.
@@ -74,11 +75,14 @@ struct NodeStatus {
   Index applied_index = 0;
   Index last_log_index = 0;
   Term last_log_term = 0;
-  Index durable_index = 0;  // last index this server's LogAPI holds durably
+  // The last index up to which LogAPI durably holds exactly this node's log
+  // (durable, and below any truncation still queued).
+  Index durable_index = 0;
   ClusterConfig config;
   std::vector<PeerStatus> peers;  // leader only: one per other voter
-  // Why the node stopped on its own (a LogAPI or StateMachine error); ok
-  // otherwise.
+  // Why the node stopped itself; ok otherwise: io_error for a failing LogAPI
+  // or StateMachine, internal when user code (a listener, a proposal
+  // callback, the transport) threw or a protocol violation was detected.
   Status error;
 };
 
@@ -87,7 +91,7 @@ struct NodeEvent {
     kRoleChanged,      // role (and term) changed
     kTermChanged,      // term changed without a role change
     kLeaderChanged,    // the known leader changed (leader may be kNoNode)
-    kFailed,           // a LogAPI or StateMachine error stopped the node; see error
+    kFailed,           // the node stopped itself; see error (and NodeStatus::error)
     kElectionTimeout,  // the election timer expired: the node campaigns (role
                        // says how: pre-candidate for PreVote, else candidate)
   };
@@ -118,12 +122,17 @@ class RaftNode {
            coro::Executor& executor);
   RaftNode(const RaftNode&) = delete;
   RaftNode& operator=(const RaftNode&) = delete;
-  // A started node must be stopped (co_await stop()) before destruction.
+  // Stop a started node (co_await stop()) before destroying it. Destroying
+  // it without stop() models a crash: its coroutine frames are destroyed
+  // without running, pending callback proposals are never called, and
+  // awaited proposals complete with broken_promise.
   ~RaftNode();
 
   // Loads the durable state, writes the initial configuration to an empty
   // log, and starts the node's coroutines. Invalid options, or a LogAPI that
-  // fails while loading, yield an error and leave the node stopped.
+  // fails while loading, yield an error and leave the node stopped. A node
+  // starts at most once: any later start(), even after a failed one,
+  // returns invalid_argument (construct a new RaftNode to restart).
   coro::Task<Status> start();
 
   // Stops every coroutine the node started and waits for them. Pending
@@ -132,15 +141,19 @@ class RaftNode {
 
   // Proposes a command. Completes with the state machine's result once the
   // command is committed and applied on this node; with not_leader (and a
-  // leader hint) at once on a non-leader; with leadership_lost once another
-  // leader's entry is committed at its index (the command was not and will
-  // never be applied); with stopped if the node stops first;
+  // leader hint) at once on a non-leader; with leadership_lost once this
+  // node applies, at its index or below it, an entry of a newer term (the
+  // command was not and will never be applied); with stopped if the node
+  // stops first, or with its failure status if it stopped itself; with
+  // unavailable when max_pending_proposals are already pending;
   // with timeout once `timeout` elapsed (zero: no timeout), in which case
   // the command may still commit later. A leader that steps down keeps its
   // proposals pending: they may still commit under the next leader.
   coro::Task<Result<Bytes>> propose(Bytes command, coro::Duration timeout = coro::Duration::zero());
   // Callback form: `done` is called exactly once, on the executor (possibly
-  // before propose() returns, for an immediate error).
+  // before propose() returns, for an immediate error; if it throws then,
+  // the exception reaches the caller of propose()). Later calls that throw
+  // stop the node with an internal error.
   void propose(Bytes command, ProposeCallback done, coro::Duration timeout = coro::Duration::zero());
 
   // Entry point for messages from the transport.
@@ -169,7 +182,9 @@ class RaftNode {
   std::optional<Term> log_term_at(Index index) const;
 
   // Listeners are called synchronously on the executor, after the change is
-  // complete; they may call propose(), status() and the other queries.
+  // complete (kElectionTimeout: just before the node campaigns); they may
+  // call propose(), status(), subscribe() and the other queries. A listener
+  // that throws stops the node with an internal error.
   void subscribe(EventListener listener);
 
   class Impl;

@@ -1,5 +1,5 @@
 // A fixture that asserts every coroutine frame a test created was freed
-// (DESIGN rule 6).
+// (rule 6 of docs/coroutines.md).
 #pragma once
 
 #include <gtest/gtest.h>

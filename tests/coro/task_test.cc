@@ -113,7 +113,7 @@ Task<std::int64_t> loop_of_sync_awaits(int n, std::uintptr_t* top) {
   co_return sum;
 }
 
-// DESIGN rule 5: a long chain of synchronously completing awaits must run in
+// rule 5 of docs/coroutines.md: a long chain of synchronously completing awaits must run in
 // constant stack. One million iterations; the deepest child frame must stay
 // within 64 KiB of the loop's frame (a growing stack would need megabytes and
 // overflow an 8 MiB stack around 100,000 iterations).

@@ -285,11 +285,13 @@ std::vector<Rendered> render_all() {
       "```sh\ncmake --build --preset release --target coraft_traces && ./build/release/tests/coraft_traces "
       "--write docs/traces\n```\n\n"
       "The ctest test `traces.up_to_date` fails when these files no longer match what the code does.\n\n"
-      "In the tables, a server's column reads `role term [vote] last-index@last-term commit applied`: role F "
-      "(follower), P (pre-candidate), C (candidate) or L (leader), `v2` a vote for N2, `c` the commit index, "
-      "`a` the "
-      "applied index; what changed since the previous row is in bold. Sends are shown by their delivery or "
-      "loss. "
+      "In the tables, a server's column reads like `F t3 v2 5@3 c4 a4`: role F (follower), P "
+      "(pre-candidate), C "
+      "(candidate) or L (leader); `t` the term; `v` the vote (when cast); last index@last term; `c` the "
+      "commit "
+      "index; `a` the applied index; ⏸ paused, `down` crashed. What changed since the previous row is in "
+      "bold. "
+      "Sends are shown by their delivery or loss. "
       "Any simulated test writes such a trace when run with `CORAFT_TRACE=<directory>` in its "
       "environment.\n\n";
   for (const Scenario& s : scenarios()) {

@@ -3,7 +3,7 @@
 // Every resumption of a coraft coroutine goes through an Executor: nothing is
 // ever resumed inline from a foreign thread or callback. Adapting coraft to
 // another loop (Asio, libuv, an application's own) means implementing these
-// five methods. coraft ships two: ManualExecutor (virtual time, for tests and
+// four methods. coraft ships two: ManualExecutor (virtual time, for tests and
 // simulation) and EventLoop (real time, one thread).
 #pragma once
 

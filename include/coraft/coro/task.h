@@ -11,7 +11,7 @@
 //
 // Destroying a Task that was never started or has finished frees its frame.
 // Destroying a Task whose coroutine is suspended destroys the frame too; the
-// awaiters it is suspended on deregister themselves (DESIGN rule 3).
+// awaiters it is suspended on deregister themselves (rule 3 of docs/coroutines.md).
 #pragma once
 
 #include <atomic>

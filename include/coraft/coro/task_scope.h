@@ -8,7 +8,8 @@
 //
 // spawn() starts the task through the executor (never inline). An exception
 // escaping a spawned task is kept and rethrown by join() (the first one).
-// The destructor asserts that no spawned task is still alive: join() it, or,
+// The destructor aborts with a message (in every build type) if a spawned
+// task is still alive: join() it, or,
 // when the executor will never run again, call destroy_all(), which destroys
 // every suspended task frame so that nothing is ever resumed afterwards.
 #pragma once

@@ -5,7 +5,9 @@
 //  - Log Matching: two durable entries with the same index and term hold the
 //    same content and follow entries of the same term (checked per append,
 //    which proves the property by induction).
-//  - Leader Completeness: a leader's log holds every entry committed before.
+//  - Leader Completeness: a leader's log holds every entry committed in an
+//    earlier term (an entry's commit term is bounded by the lowest term of a
+//    server seen committing it).
 //  - State Machine Safety: no two servers commit or apply different entries
 //    at one index; a state machine applies each index once, in order.
 //  - Commit index never decreases on a running server.
@@ -35,7 +37,7 @@ class InvariantChecker {
   void on_vote(NodeId voter, Term term, NodeId candidate);
   // A server's state machine applied `command` at `index`.
   void on_apply(NodeId node, Index index, const Bytes& command);
-  // A server's state machine restarted empty (applies again from index 1).
+  // A server's state machine restarted; it applies again from applied + 1.
   void on_state_machine_reset(NodeId node, Index applied);
   // A server restarted: its volatile commit index starts over.
   void on_restart(NodeId node);

@@ -3,7 +3,8 @@
 // coraft/log_api.h before a RaftNode ever depends on it.
 //
 //   std::vector<std::string> failures =
-//       coro::sync_wait(executor, coraft::testing::check_log_api(my_log, reopen));
+//       coro::sync_wait(manual_executor, coraft::testing::check_log_api(my_log, reopen));
+//   // or coro::sync_wait(task) while your EventLoop runs on another thread
 //   // empty: every check passed; otherwise one line per failed check
 //
 // The log must start empty. `reopen`, when given, must return a LogAPI over

@@ -2,7 +2,8 @@
 //
 // N RaftNodes, each on its own ManualExecutor whose virtual clock follows
 // one global clock (optionally at its own rate: clock skew), with MemoryLogs
-// for durable storage, an in-memory network and one seeded PRNG. Every run
+// for durable storage, an in-memory network and PRNGs derived from one seed.
+// Every run
 // is a pure function of the seed and the test's actions, so a failure
 // replays exactly.
 //

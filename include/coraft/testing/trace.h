@@ -1,8 +1,9 @@
 // Execution traces of a simulated cluster, and renderers that turn them into
 // Markdown tables, Mermaid and PlantUML sequence diagrams, and JSON lines.
 //
-//   SimCluster c(options);
-//   c.trace().set_keep(true);       // or set CORAFT_TRACE=<dir> for any test
+//   SimOptions o;
+//   o.trace = TraceMode::kKeep;     // or set CORAFT_TRACE=<dir> for any test
+//   SimCluster c(o);
 //   ... run ...
 //   std::string md = render_markdown(c.trace().events());
 //
