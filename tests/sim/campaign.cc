@@ -236,7 +236,13 @@ class Run {
         ++r.ops_unknown;
     }
     r.ops_not_applied = not_applied_;
-    if (!o_.trace_dir.empty()) c_->write_trace(o_.trace_dir);
+    if (!o_.trace_dir.empty()) {
+      try {
+        c_->write_trace(o_.trace_dir);
+      } catch (const std::exception& e) {
+        r.failure += std::string(r.failure.empty() ? "" : "; ") + "could not write the trace: " + e.what();
+      }
+    }
     c_.reset();
     return r;
   }
