@@ -182,17 +182,22 @@ class Run {
     so.settings.pre_vote = coin(rng_);
     so.settings.check_quorum = coin(rng_);
     // Timeouts short relative to latencies make elections, and races with
-    // crashes, frequent.
-    const int tmin = std::uniform_int_distribution<int>(30, 150)(rng_);
-    so.settings.election_timeout_min = std::chrono::milliseconds(tmin);
-    so.settings.election_timeout_max = std::chrono::milliseconds(2 * tmin);
-    so.settings.heartbeat_interval =
-        std::chrono::milliseconds(std::max(5, tmin / std::uniform_int_distribution<int>(3, 6)(rng_)));
+    // crashes, frequent; but §5.6's timing requirement (broadcast time well
+    // below the election timeout) must hold for liveness to be owed, so the
+    // minimum timeout is at least three round trips plus a disk write.
+    const int tmin_drawn = std::uniform_int_distribution<int>(30, 150)(rng_);
+    const int heartbeat_divisor = std::uniform_int_distribution<int>(3, 6)(rng_);
     so.settings.max_entries_per_message = std::uniform_int_distribution<std::uint32_t>(1, 64)(rng_);
     so.settings.max_inflight_messages = std::uniform_int_distribution<std::uint32_t>(1, 8)(rng_);
     so.min_latency = 500us;
-    so.max_latency = std::chrono::milliseconds(std::uniform_int_distribution<int>(2, 25)(rng_));
-    so.max_disk_latency = std::chrono::microseconds(std::uniform_int_distribution<int>(0, 10000)(rng_));
+    const int latency_ms = std::uniform_int_distribution<int>(2, 25)(rng_);
+    const int disk_us = std::uniform_int_distribution<int>(0, 10000)(rng_);
+    so.max_latency = std::chrono::milliseconds(latency_ms);
+    so.max_disk_latency = std::chrono::microseconds(disk_us);
+    const int tmin = std::max(tmin_drawn, 3 * (2 * latency_ms + (disk_us + 999) / 1000));
+    so.settings.election_timeout_min = std::chrono::milliseconds(tmin);
+    so.settings.election_timeout_max = std::chrono::milliseconds(2 * tmin);
+    so.settings.heartbeat_interval = std::chrono::milliseconds(std::max(5, tmin / heartbeat_divisor));
     // Half the runs keep almost nothing in the entry cache, so replication
     // to lagging followers reads entries back through LogAPI.
     so.max_cache_bytes = coin(rng_) ? 64u << 20 : 64;
