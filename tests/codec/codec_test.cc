@@ -16,6 +16,7 @@
 #include "coraft/codec.h"
 #include "coraft/config.h"
 #include "coraft/messages.h"
+#include "test_seed.h"
 
 namespace coraft {
 
@@ -34,6 +35,8 @@ namespace {
 
 using std::chrono::milliseconds;
 using namespace std::string_literals;
+using coraft::test::seed_trace;
+using coraft::test::test_seed;
 
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
 
@@ -163,22 +166,6 @@ void expect_config_corrupt(std::string_view bytes, std::string_view why) {
   EXPECT_TRUE(r.status().is_corrupt()) << r.status().to_string();
   EXPECT_NE(r.status().message().find(why), std::string::npos)
       << "'" << r.status().message() << "' does not mention '" << why << "'";
-}
-
-// The seed for randomized tests: CORAFT_SEED when set, else a fixed one so
-// runs are reproducible.
-std::uint64_t test_seed() {
-  if (const char* env = std::getenv("CORAFT_SEED"); env != nullptr && *env != '\0') {
-    char* end = nullptr;
-    const std::uint64_t seed = std::strtoull(env, &end, 0);
-    if (*end == '\0') return seed;
-    ADD_FAILURE() << "CORAFT_SEED='" << env << "' is not a number";
-  }
-  return 20240601;
-}
-
-std::string seed_trace(std::uint64_t seed) {
-  return "seed " + std::to_string(seed) + " (replay with CORAFT_SEED=" + std::to_string(seed) + ")";
 }
 
 // A successful decode must be canonical: re-encoding gives the same bytes,

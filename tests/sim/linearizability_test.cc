@@ -15,9 +15,12 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include "test_seed.h"
 
 namespace coraft::sim {
 namespace {
+using coraft::test::seed_trace;
+using coraft::test::test_seed;
 
 constexpr std::int64_t kUnknown = Operation::kUnknown;
 
@@ -448,20 +451,6 @@ TEST(Linearizability, ResponseBeforeCallIsRejectedAsMalformed) {
 
 // ---------------------------------------------------------------------------
 // Randomized: histories of a real register are accepted; corrupting a read is caught.
-
-std::uint64_t test_seed() {
-  if (const char* env = std::getenv("CORAFT_SEED"); env != nullptr && *env != '\0') {
-    char* end = nullptr;
-    const std::uint64_t seed = std::strtoull(env, &end, 0);
-    if (*end == '\0') return seed;
-    ADD_FAILURE() << "CORAFT_SEED='" << env << "' is not a number";
-  }
-  return 20240601;
-}
-
-std::string seed_trace(std::uint64_t seed) {
-  return "seed " + std::to_string(seed) + " (replay with CORAFT_SEED=" + std::to_string(seed) + ")";
-}
 
 struct GenOptions {
   int clients = 5;
