@@ -98,16 +98,12 @@ void RaftNode::Impl::expire_proposals(coro::TimePoint now) {
 
 void RaftNode::Impl::complete_pending(Index index, Term term, Result<Bytes> outcome) {
   // A different term at the index means another leader's entry was
-  // committed there: that proposal's entry can never commit.
-  std::vector<std::pair<ProposeCallback, bool>> done;
+  // committed there: that proposal's entry can never commit. Each callback
+  // is taken out before it runs (it may propose again, at a later index).
   for (auto it = pending_.find(index); it != pending_.end() && it->first == index;
        it = pending_.find(index)) {
     const bool same_entry = it->second.term == term;
-    done.emplace_back(take_pending(it), same_entry);
-  }
-  for (auto& item : done) {
-    ProposeCallback& callback = item.first;
-    const bool same_entry = item.second;
+    ProposeCallback callback = take_pending(it);
     call_user("a proposal callback",
               [&] { callback(same_entry ? std::move(outcome) : Result<Bytes>(Status::leadership_lost())); });
   }

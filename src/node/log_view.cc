@@ -42,7 +42,7 @@ Index LogView::last_index_of_term(Term term) const {
   return 0;
 }
 
-void LogView::append_meta_only(const Entry& e) {
+void LogView::append_meta(const Entry& e) {
   if (e.index != last_ + 1) {
     throw std::logic_error("log append out of order: index " + std::to_string(e.index) + " after " +
                            std::to_string(last_));
@@ -60,7 +60,7 @@ void LogView::append_meta_only(const Entry& e) {
 }
 
 void LogView::append(Entry entry, bool cache) {
-  append_meta_only(entry);
+  append_meta(entry);
   if (cache && cache_first_ + cache_.size() == entry.index) {
     cache_bytes_ += entry.data.size();
     cache_.push_back(std::move(entry));

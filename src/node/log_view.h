@@ -39,7 +39,7 @@ class LogView {
   // and the cache is contiguous with the tail.
   void append(Entry entry, bool cache);
   // Records an entry's term (and config) without caching it (startup scan).
-  void append_meta(const Entry& entry) { append_meta_only(entry); }
+  void append_meta(const Entry& entry);
   // Removes every entry with index >= from.
   void truncate_from(Index from);
 
@@ -62,7 +62,6 @@ class LogView {
     Index first;
     Term term;
   };
-  void append_meta_only(const Entry& e);
 
   Index first_ = 1;
   Index last_ = 0;

@@ -65,7 +65,11 @@ coro::Task<void> expect_state(LogAPI* log_ptr, Model m, std::string when, std::v
 
 }  // namespace
 
-coro::Task<std::vector<std::string>> check_log_api(LogAPI& log, std::function<LogAPI&()> reopen) {
+namespace {
+
+// The suite itself: parameters by value or pointer (coroutine rule 1).
+coro::Task<std::vector<std::string>> run_suite(LogAPI* log_ptr, std::function<LogAPI&()> reopen) {
+  LogAPI& log = *log_ptr;
   std::vector<std::string> out;
   Model m;
   try {
@@ -143,6 +147,12 @@ coro::Task<std::vector<std::string>> check_log_api(LogAPI& log, std::function<Lo
     out.push_back(std::string("a LogAPI call threw: ") + e.what());
   }
   co_return out;
+}
+
+}  // namespace
+
+coro::Task<std::vector<std::string>> check_log_api(LogAPI& log, std::function<LogAPI&()> reopen) {
+  return run_suite(&log, std::move(reopen));
 }
 
 }  // namespace coraft::testing

@@ -105,7 +105,6 @@ class SimStateMachine final : public StateMachine {
     checker_.on_apply(id_, index, command);
     if (trace_) trace_(TraceKind::kApply, kNoNode, std::to_string(index) + ": " + command.substr(0, 24));
     applied_.push_back(AppliedCommand{index, std::move(command)});
-    last_ = index;
     co_return std::to_string(index);
   }
   Index applied_index() const override { return 0; }
@@ -116,7 +115,6 @@ class SimStateMachine final : public StateMachine {
   InvariantChecker& checker_;
   TraceHook trace_;
   std::vector<AppliedCommand> applied_;
-  Index last_ = 0;
 };
 
 }  // namespace

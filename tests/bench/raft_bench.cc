@@ -53,26 +53,42 @@ class Inbox {
   explicit Inbox(coro::Executor& ex) : ex_(ex) {}
   void push(Message m) {
     queue_.push_back(std::move(m));
-    if (waiter_) ex_.post(std::exchange(waiter_, {}));
+    wake();
   }
-  struct Wait {
-    Inbox* in;
-    bool await_ready() const { return !in->queue_.empty(); }
-    void await_suspend(std::coroutine_handle<> h) { in->waiter_ = h; }
-    void await_resume() const {}
+  // Awaitable: resumes (through the executor) once a message is queued or
+  // the inbox is closed. Destroyed while suspended, it withdraws itself.
+  class Wait {
+   public:
+    explicit Wait(Inbox* in) : in_(in) {}
+    Wait(const Wait&) = delete;
+    Wait& operator=(const Wait&) = delete;
+    ~Wait() {
+      in_->waiter_ = {};
+      if (in_->posted_ != 0) in_->ex_.cancel(std::exchange(in_->posted_, 0));
+    }
+    bool await_ready() const { return !in_->queue_.empty() || in_->closed_; }
+    void await_suspend(std::coroutine_handle<> h) { in_->waiter_ = h; }
+    void await_resume() { in_->posted_ = 0; }
+
+   private:
+    Inbox* in_;
   };
   Wait wait() { return Wait{this}; }
   std::deque<Message>& queue() { return queue_; }
   void close() {
     closed_ = true;
-    if (waiter_) ex_.post(std::exchange(waiter_, {}));
+    wake();
   }
   bool closed() const { return closed_; }
 
  private:
+  void wake() {
+    if (waiter_) posted_ = ex_.post(std::exchange(waiter_, {}));
+  }
   coro::Executor& ex_;
   std::deque<Message> queue_;
   std::coroutine_handle<> waiter_;
+  coro::WorkId posted_ = 0;
   bool closed_ = false;
 };
 
@@ -170,9 +186,8 @@ int main(int argc, char** argv) {
     leader->propose(command, [&, t0](Result<Bytes> r) {
       ++completed;
       if (!r.ok()) ++failed;
-      latency_ns.push_back(static_cast<std::uint32_t>(
-          std::min<std::int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(WallClock::now() - t0).count(),
-                                 UINT32_MAX)));
+      latency_ns.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(WallClock::now() - t0).count(), UINT32_MAX)));
       if (issued < total) issue_one();
     });
   };
@@ -191,11 +206,12 @@ int main(int argc, char** argv) {
 
   std::sort(latency_ns.begin(), latency_ns.end());
   auto pct = [&](double p) {
-    return latency_ns.empty() ? 0.0 : latency_ns[static_cast<std::size_t>(p * (latency_ns.size() - 1))] / 1000.0;
+    return latency_ns.empty() ? 0.0
+                              : latency_ns[static_cast<std::size_t>(p * (latency_ns.size() - 1))] / 1000.0;
   };
   std::printf("raft_bench: 3 nodes in one thread, MemoryLog, no-op state machine\n");
-  std::printf("  commands          %llu x %zu bytes, %llu in flight\n", static_cast<unsigned long long>(total), size,
-              static_cast<unsigned long long>(inflight));
+  std::printf("  commands          %llu x %zu bytes, %llu in flight\n",
+              static_cast<unsigned long long>(total), size, static_cast<unsigned long long>(inflight));
   std::printf("  failed            %llu\n", static_cast<unsigned long long>(failed));
   std::printf("  elapsed           %.3f s\n", secs);
   std::printf("  throughput        %.0f commands/s (committed and applied on all 3 nodes)\n", total / secs);

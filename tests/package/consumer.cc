@@ -11,8 +11,8 @@
 
 namespace {
 
-coraft::coro::Task<int> answer(coraft::coro::Executor& ex) {
-  co_await coraft::coro::sleep_for(ex, std::chrono::milliseconds(5));
+coraft::coro::Task<int> answer(coraft::coro::Executor* ex) {
+  co_await coraft::coro::sleep_for(*ex, std::chrono::milliseconds(5));
   co_return 42;
 }
 
@@ -20,7 +20,7 @@ coraft::coro::Task<int> answer(coraft::coro::Executor& ex) {
 
 int main() {
   coraft::coro::ManualExecutor ex;
-  const int v = coraft::coro::sync_wait(ex, answer(ex));
+  const int v = coraft::coro::sync_wait(ex, answer(&ex));
   const coraft::Status s = coraft::Status::not_leader(3);
   if (v != 42 || !s.is_not_leader() || s.leader_hint() != 3) {
     std::puts("coraft consumer: FAILED");

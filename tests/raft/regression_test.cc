@@ -23,6 +23,15 @@ namespace {
 using coraft::testing::ForwardingLog;
 using coraft::testing::ForwardingStateMachine;
 
+// stop() must complete; SimCluster::stop throws when it does not.
+void expect_stops(SimCluster& c, NodeId id) {
+  try {
+    c.stop(id);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "server " << id << ": " << e.what();
+  }
+}
+
 class SlowTruncateLog final : public ForwardingLog {
  public:
   SlowTruncateLog(LogAPI& inner, coro::Executor& ex, const bool* armed)
@@ -129,11 +138,7 @@ TEST(Regression, StopCompletesWhileTheApplierWaitsForARead) {
   const NodeId f = l == 1 ? 2 : 1;
   c.restart(f);  // its applier reads the log back
   c.run_for(1ms);
-  try {
-    c.stop(f);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << e.what();
-  }
+  expect_stops(c, f);
 }
 
 class FailingReadLog final : public ForwardingLog {
@@ -168,11 +173,7 @@ TEST(Regression, StopCompletesAfterAReadFailure) {
   c.run_for(10ms);
   EXPECT_FALSE(c.node(f).running());
   EXPECT_TRUE(c.node(f).status().error.is_io_error()) << c.node(f).status().error.to_string();
-  try {
-    c.stop(f);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << e.what();
-  }
+  expect_stops(c, f);
 }
 
 class NullTransport final : public TransportAPI {

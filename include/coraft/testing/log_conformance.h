@@ -21,6 +21,7 @@
 
 namespace coraft::testing {
 
+// `log` must outlive the returned task.
 coro::Task<std::vector<std::string>> check_log_api(LogAPI& log, std::function<LogAPI&()> reopen = {});
 
 }  // namespace coraft::testing
