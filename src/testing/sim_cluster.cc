@@ -25,7 +25,8 @@ using TraceHook = std::function<void(TraceKind, NodeId peer, std::string text)>;
 class SimLog final : public LogAPI {
  public:
   SimLog(NodeId id, assist::MemoryLog& durable, coro::Executor& ex, InvariantChecker& checker,
-         std::uint64_t seed, coro::Duration min_latency, coro::Duration max_latency, TraceHook trace)
+         std::uint64_t seed, const coro::Duration& min_latency, const coro::Duration& max_latency,
+         TraceHook trace)
       : id_(id),
         durable_(durable),
         ex_(ex),
@@ -41,6 +42,7 @@ class SimLog final : public LogAPI {
     co_await disk_delay();
     const HardState before = durable_.hard_state();
     co_await durable_.save_hard_state(state);
+    checker_.on_hard_state(id_, before, state);
     if (state.vote != kNoNode) checker_.on_vote(id_, state.term, state.vote);
     if (trace_ && state.vote != kNoNode && (before.vote != state.vote || before.term != state.term)) {
       trace_(TraceKind::kVote, state.vote,
@@ -91,8 +93,8 @@ class SimLog final : public LogAPI {
   coro::Executor& ex_;
   InvariantChecker& checker_;
   std::mt19937_64 rng_;
-  coro::Duration min_;
-  coro::Duration max_;
+  const coro::Duration& min_;  // the server's disk latency, which may change while it runs
+  const coro::Duration& max_;
   TraceHook trace_;
 };
 
@@ -150,6 +152,10 @@ class SimCluster::Server {
   bool started = false;
   Index traced_commit = 0;
   Index applied_checked = 0;  // applied entries checked against the durable log
+  Index commit_checked = 1;   // committed entries checked for durability on a majority
+  coro::Duration disk_min{};
+  coro::Duration disk_max{};
+  bool crash_pending = false;
   bool failure_reported = false;
   Status start_status;
   std::vector<Message> held;
@@ -199,6 +205,8 @@ SimCluster::SimCluster(SimOptions options) : options_(std::move(options)), rng_(
     auto s = std::make_unique<Server>();
     s->id = i;
     s->ex = std::make_unique<coro::ManualExecutor>();
+    s->disk_min = options_.min_disk_latency;
+    s->disk_max = options_.max_disk_latency;
     servers_.push_back(std::move(s));
   }
 }
@@ -333,8 +341,8 @@ void SimCluster::start(const std::vector<NodeId>& which) {
         record(kind, id, peer, [&] { return std::move(text); });
       };
     }
-    s.sim_log = std::make_unique<SimLog>(s.id, s.durable, *s.ex, checker_, salt ^ 0x5bd1e995u,
-                                         options_.min_disk_latency, options_.max_disk_latency, hook);
+    s.sim_log = std::make_unique<SimLog>(s.id, s.durable, *s.ex, checker_, salt ^ 0x5bd1e995u, s.disk_min,
+                                         s.disk_max, hook);
     LogAPI* log = s.sim_log.get();
     if (options_.wrap_log) {
       s.wrapped = options_.wrap_log(s.id, *s.sim_log);
@@ -363,6 +371,8 @@ void SimCluster::start(const std::vector<NodeId>& which) {
     s.up = true;
     s.traced_commit = 0;
     s.applied_checked = 0;
+    s.commit_checked = 1;
+    s.crash_pending = false;
     s.failure_reported = false;
     subscribe_trace(s);
     if (s.incarnation > 1) record(TraceKind::kRestart, s.id, kNoNode, [] { return std::string(); });
@@ -411,10 +421,13 @@ void SimCluster::stop(NodeId id) {
   if (!s.up) return;
   if (s.paused) resume(id);  // a paused process handles the stop when it runs again
   bool done = false;
+  const std::uint64_t incarnation = s.incarnation;
   s.harness->spawn(stop_server(s.node.get(), &done));
-  if (!run_until([&] { return done; }, 60s))
+  // A crash_soon() may strike while the server stops: the process is gone.
+  const auto crashed = [&] { return !s.up || s.incarnation != incarnation; };
+  if (!run_until([&] { return done || crashed(); }, 60s))
     throw std::runtime_error("server " + std::to_string(id) + " did not stop");
-  crash(id);
+  if (!crashed()) crash(id);
 }
 
 void SimCluster::pause(NodeId id) {
@@ -503,8 +516,30 @@ coro::Duration SimCluster::draw(coro::Duration lo, coro::Duration hi) {
 
 void SimCluster::network_send(Message m) {
   ++stats_.sent;
+  // Figure 2, "respond after persisting": checked as the message leaves.
   if (auto* vr = std::get_if<RequestVoteResponse>(&m.body)) {
-    if (vr->granted && !vr->pre_vote) checker_.on_vote(m.from, vr->term, m.to);
+    if (vr->granted && !vr->pre_vote && m.from != kNoNode && m.from <= servers_.size()) {
+      checker_.on_vote_sent(m.from, vr->term, m.to, server(m.from).durable.hard_state());
+    }
+  } else if (auto* ar = std::get_if<AppendEntriesResponse>(&m.body)) {
+    if (ar->success && m.from != kNoNode && m.from <= servers_.size()) {
+      // The ack says "my log matches yours through match_index" to the
+      // leader of ar->term: compare with that leader's log when it still
+      // leads, else with the sender's own log if it is still in that term
+      // (a response may leave after the sender moved on: its gate was set
+      // when the claim was true, as if the network had delayed it).
+      const Server& s = server(m.from);
+      std::optional<Term> expected;
+      const Server* l = m.to != kNoNode && m.to <= servers_.size() ? &server(m.to) : nullptr;
+      if (l && l->up && l->node && l->node->running() && l->node->is_leader() && l->node->term() == ar->term) {
+        expected = l->node->log_term_at(ar->match_index);
+      } else if (s.node && s.node->term() == ar->term) {
+        expected = s.node->log_term_at(ar->match_index);
+      }
+      const Entry* d = s.durable.entry(ar->match_index);
+      checker_.on_append_ack(m.from, ar->match_index, expected,
+                             d ? std::optional<Term>(d->term) : std::optional<Term>());
+    }
   }
   if (filter_ && !filter_(m)) {
     ++stats_.dropped;
@@ -551,12 +586,17 @@ void SimCluster::inject(Message m, coro::Duration delay) {
 }
 
 bool SimCluster::step() {
+  if (options_.max_steps != 0 && steps_ >= options_.max_steps) {
+    throw std::runtime_error("step limit: " + std::to_string(steps_) + " simulated steps (seed " +
+                             std::to_string(options_.seed) + ")");
+  }
   // Ready work first, lowest id first.
   for (auto& sp : servers_) {
     Server& s = *sp;
     if (!s.up || s.paused || s.ex->ready_count() == 0) continue;
     s.ex->advance_to(s.to_local(now_));
     ++steps_;
+    crash_pending();
     observe();
     return true;
   }
@@ -603,8 +643,64 @@ bool SimCluster::step() {
     timer_server->ex->advance_to(timer_server->to_local(now_));
   }
   ++steps_;
+  crash_pending();
   observe();
   return true;
+}
+
+void SimCluster::crash_soon(NodeId id) { server(id).crash_pending = true; }
+
+void SimCluster::crash_pending() {
+  for (auto& sp : servers_) {
+    if (!sp->crash_pending) continue;
+    sp->crash_pending = false;
+    crash(sp->id);
+  }
+}
+
+void SimCluster::set_disk_latency(NodeId id, coro::Duration min, coro::Duration max) {
+  Server& s = server(id);
+  s.disk_min = min;
+  s.disk_max = std::max(min, max);
+}
+
+std::string SimCluster::convergence_gap() const {
+  const NodeId l = leader();
+  if (l == kNoNode) return "no leader";
+  const RaftNode& ln = *server(l).node;
+  const Index last = ln.last_log_index();
+  const Index commit = ln.commit_index();
+  for (const auto& sp : servers_) {
+    const Server& s = *sp;
+    if (s.id == l) continue;
+    if (!s.up || !s.node || !s.node->running()) return "node " + std::to_string(s.id) + " is not running";
+    const RaftNode& n = *s.node;
+    if (n.term() != ln.term() || n.leader() != l) {
+      return "node " + std::to_string(s.id) + " is in term " + std::to_string(n.term()) + " following " +
+             std::to_string(n.leader()) + ", not leader " + std::to_string(l) + " of term " +
+             std::to_string(ln.term());
+    }
+    if (n.last_log_index() != last || n.log_term_at(last) != ln.log_term_at(last) ||
+        n.commit_index() != commit || n.applied_index() != commit) {
+      return "node " + std::to_string(s.id) + " has log " + std::to_string(n.last_log_index()) + ", commit " +
+             std::to_string(n.commit_index()) + ", applied " + std::to_string(n.applied_index()) +
+             "; leader " + std::to_string(l) + " has log " + std::to_string(last) + ", commit " +
+             std::to_string(commit);
+    }
+  }
+  if (ln.applied_index() != commit) return "the leader has not applied its commit index";
+  return {};
+}
+
+std::string SimCluster::wait_for_convergence(coro::Duration timeout) {
+  std::string gap;
+  run_until(
+      [&] {
+        gap = convergence_gap();
+        return gap.empty();
+      },
+      timeout);
+  return gap;
 }
 
 void SimCluster::run_for(coro::Duration d) {
@@ -701,9 +797,16 @@ const std::vector<AppliedCommand>& SimCluster::applied(NodeId id) const {
 std::shared_ptr<SimCluster::Proposal> SimCluster::propose(NodeId id, Bytes command, coro::Duration timeout) {
   auto p = std::make_shared<Proposal>();
   record(TraceKind::kPropose, id, kNoNode, [&] { return "\"" + command.substr(0, 24) + "\""; });
+  // With the simulator's own state machine, a command's result is its
+  // index: a proposal that succeeds must have been answered with the result
+  // of its own entry, not of another one applied at its index.
+  const bool check_result = !options_.wrap_state_machine;
+  const std::uint64_t incarnation = server(id).incarnation;
+  Bytes proposed = check_result ? command : Bytes();
   node(id).propose(
       std::move(command),
-      [this, p, id](Result<Bytes> r) {
+      [this, p, id, check_result, incarnation, proposed = std::move(proposed)](Result<Bytes> r) {
+        if (check_result && r.ok()) check_proposal_result(id, incarnation, proposed, r.value());
         p->done = true;
         p->result = std::move(r);
         record(TraceKind::kClientResult, id, kNoNode, [&] {
@@ -712,6 +815,21 @@ std::shared_ptr<SimCluster::Proposal> SimCluster::propose(NodeId id, Bytes comma
       },
       timeout);
   return p;
+}
+
+void SimCluster::check_proposal_result(NodeId id, std::uint64_t incarnation, const Bytes& command,
+                                       const Bytes& result) {
+  const Server& s = server(id);
+  if (s.incarnation != incarnation || !s.sm) return;
+  const Index index = std::strtoull(result.c_str(), nullptr, 10);
+  const auto& applied = s.sm->applied();
+  auto it = std::find_if(applied.rbegin(), applied.rend(), [&](const AppliedCommand& a) { return a.index == index; });
+  if (it == applied.rend() || it->command != command) {
+    checker_.add_violation("client semantics: a proposal on node " + std::to_string(id) +
+                           " completed with the result of index " + std::to_string(index) +
+                           (it == applied.rend() ? ", which its state machine never applied"
+                                                 : ", which holds another command"));
+  }
 }
 
 Result<Bytes> SimCluster::propose_and_wait(NodeId id, Bytes command, coro::Duration timeout) {
@@ -750,6 +868,22 @@ void SimCluster::observe() {
       }
     }
     if (applied > s.applied_checked) s.applied_checked = applied;
+    // Thesis §10.2.1: whatever a server counts as committed is durable on a
+    // majority of the voters (entry 1, the bootstrap configuration, is
+    // written by each server at its first start).
+    const Index commit = n.commit_index();
+    for (Index i = s.commit_checked + 1; i <= commit; ++i) {
+      const std::optional<Term> t = n.log_term_at(i);
+      if (!t) break;  // reported by the checker as a commit of an index not held
+      std::size_t durable_on = 0;
+      for (const auto& other : servers_) {
+        const Entry* e = other->durable.entry(i);
+        if (e != nullptr && e->term == *t) ++durable_on;
+      }
+      checker_.on_commit_durability(s.id, i, *t, durable_on, servers_.size());
+    }
+    if (commit > s.commit_checked) s.commit_checked = commit;
+    if (n.role() == Role::kLeader) checker_.on_leader(s.id, n.term(), ids());
     checker_.on_observe(s.id, n.role(), n.term(), n.commit_index(),
                         [&n](Index i) { return n.log_term_at(i); });
     if (tracing() && n.commit_index() > s.traced_commit) {

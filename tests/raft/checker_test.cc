@@ -106,6 +106,89 @@ TEST(Checker, LeaderOfAnOlderTermNeedNotHoldNewerCommits) {
   EXPECT_TRUE(mentions(c, "leader completeness"));
 }
 
+// Thesis §10.2.1: a commit index reaches i only once entry i is durable on
+// a majority of the voters.
+// @feature safety-checker commit
+TEST(Checker, FlagsACommitNotDurableOnAMajority) {
+  InvariantChecker c;
+  c.on_commit_durability(1, 5, 2, 2, 3);
+  c.on_commit_durability(1, 5, 2, 3, 5);
+  EXPECT_TRUE(c.ok());
+  c.on_commit_durability(1, 6, 2, 1, 3);
+  EXPECT_TRUE(mentions(c, "durable commitment: node 1 committed index 6 (term 2) durable on only 1 of 3"));
+  InvariantChecker even;
+  even.on_commit_durability(1, 6, 2, 2, 4);  // half of an even size is no majority
+  EXPECT_FALSE(even.ok());
+}
+
+// §5.4.2: a leader's commit index advances only to an entry of its term.
+// @feature safety-checker current-term-commit
+TEST(Checker, FlagsALeaderCommittingAnOlderTermsEntryByCounting) {
+  InvariantChecker c;
+  c.on_observe(1, Role::kLeader, 3, 1, log_of({1, 2, 3}));
+  c.on_observe(1, Role::kLeader, 3, 3, log_of({1, 2, 3}));  // 2 commits with 3: fine
+  EXPECT_TRUE(c.ok()) << c.violations().front();
+  InvariantChecker bad;
+  bad.on_observe(1, Role::kLeader, 3, 1, log_of({1, 2, 3}));
+  bad.on_observe(1, Role::kLeader, 3, 2, log_of({1, 2, 3}));
+  EXPECT_TRUE(mentions(bad, "commitment rule"));
+  // A follower's commit index may land on any term.
+  InvariantChecker follower;
+  follower.on_observe(2, Role::kFollower, 3, 1, log_of({1, 2, 3}));
+  follower.on_observe(2, Role::kFollower, 3, 2, log_of({1, 2, 3}));
+  EXPECT_TRUE(follower.ok());
+}
+
+// Figure 2: persist, then respond; hard state never goes back.
+// @feature safety-checker vote-once
+TEST(Checker, FlagsResponsesSentBeforeTheirStateIsDurable) {
+  InvariantChecker c;
+  c.on_vote_sent(2, 5, 1, HardState{5, 1});
+  c.on_vote_sent(3, 5, 1, HardState{6, kNoNode});  // durable, then superseded
+  c.on_append_ack(2, 7, Term{3}, Term{3});
+  c.on_append_ack(2, 7, std::nullopt, Term{3});  // the acknowledged log unknown: durability only
+  EXPECT_TRUE(c.ok()) << c.violations().front();
+  c.on_vote_sent(4, 5, 1, HardState{4, kNoNode});
+  EXPECT_TRUE(mentions(c, "node 4 sent its vote for 1 in term 5 before the vote was durable"));
+  c.on_append_ack(2, 8, Term{3}, std::nullopt);
+  EXPECT_TRUE(mentions(c, "acknowledged entries through 8 before they were durable"));
+  c.on_append_ack(2, 9, Term{3}, Term{2});
+  EXPECT_TRUE(mentions(c, "through 9 while its durable log holds another entry there"));
+}
+
+// @feature safety-checker vote-once
+TEST(Checker, FlagsAHardStateThatGoesBackOrChangesItsVote) {
+  InvariantChecker c;
+  c.on_hard_state(1, HardState{5, kNoNode}, HardState{5, 2});
+  c.on_hard_state(1, HardState{5, 2}, HardState{6, kNoNode});
+  c.on_hard_state(1, HardState{6, kNoNode}, HardState{6, kNoNode});
+  EXPECT_TRUE(c.ok()) << c.violations().front();
+  c.on_hard_state(1, HardState{6, 3}, HardState{6, kNoNode});
+  EXPECT_TRUE(mentions(c, "changed its vote in term 6 from 3 to none"));
+  c.on_hard_state(2, HardState{6, 3}, HardState{6, 4});
+  EXPECT_TRUE(mentions(c, "changed its vote in term 6 from 3 to 4"));
+  c.on_hard_state(3, HardState{6, 3}, HardState{5, 3});
+  EXPECT_TRUE(mentions(c, "saved term 5 over term 6"));
+}
+
+// §5.2: a leader holds votes of its own term from a majority of distinct
+// voters; one server's vote, or a vote of another term, counts once or not.
+// @feature safety-checker election
+TEST(Checker, FlagsALeaderWithoutAMajorityOfDistinctVotesOfItsTerm) {
+  const std::vector<NodeId> five{1, 2, 3, 4, 5};
+  InvariantChecker c;
+  c.on_vote(2, 7, 1);
+  c.on_vote(2, 7, 1);  // the same vote seen twice
+  c.on_vote(3, 6, 1);  // a vote of the previous term
+  c.on_leader(1, 7, five);
+  EXPECT_TRUE(mentions(c, "became leader of term 7 with granted votes from only 2 of 5"));
+  InvariantChecker ok;
+  ok.on_vote(2, 7, 1);
+  ok.on_vote(3, 7, 1);
+  ok.on_leader(1, 7, five);
+  EXPECT_TRUE(ok.ok()) << ok.violations().front();
+}
+
 // Acknowledges appends without keeping them: a log that lies about
 // durability.
 class ForgetfulLog final : public coraft::testing::ForwardingLog {
@@ -154,13 +237,25 @@ TEST(Checker, CatchesANodeThatVotesTwiceInATermAfterARestart) {
   SimCluster c(o);
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
   c.start();
+  // The checker sees the lie at the first vote: it leaves server 2 while
+  // its durable hard state holds no vote (Figure 2: persist, then respond).
   c.inject(Message{1, 2, RequestVote{5, 1, 1, false}});
-  c.run_for(5ms);
-  c.crash(2);
-  c.restart(2);
-  c.inject(Message{3, 2, RequestVote{5, 1, 1, false}});
   EXPECT_THROW(c.run_for(5ms), InvariantViolation);
-  EXPECT_FALSE(c.checker().ok());
+  ASSERT_FALSE(c.checker().ok());
+  EXPECT_TRUE(mentions(c.checker(), "before the vote was durable")) << c.checker().violations().front();
+  // And, the run going on, at the second vote in the same term after a
+  // restart that forgot the first.
+  SimOptions o2 = o;
+  o2.throw_on_violation = false;
+  SimCluster c2(o2);
+  c2.start();
+  c2.inject(Message{1, 2, RequestVote{5, 1, 1, false}});
+  c2.run_for(5ms);
+  c2.crash(2);
+  c2.restart(2);
+  c2.inject(Message{3, 2, RequestVote{5, 1, 1, false}});
+  c2.run_for(5ms);
+  EXPECT_TRUE(mentions(c2.checker(), "voted for both")) << c2.checker().violations().back();
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "sim/campaign.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,6 +31,11 @@ FaultCounts& FaultCounts::operator+=(const FaultCounts& o) {
   restarts += o.restarts;
   loss_changes += o.loss_changes;
   skewed_nodes += o.skewed_nodes;
+  aimed_crashes += o.aimed_crashes;
+  slow_disks += o.slow_disks;
+  quiet_probes += o.quiet_probes;
+  prevote_probes += o.prevote_probes;
+  check_quorum_probes += o.check_quorum_probes;
   messages_dropped += o.messages_dropped;
   messages_duplicated += o.messages_duplicated;
   messages_delivered += o.messages_delivered;
@@ -46,12 +53,15 @@ namespace {
 
 constexpr char kSep = '\x1f';
 
-// Commands: P<sep>key<sep>value, G<sep>key, C<sep>key<sep>expected<sep>value.
-Bytes encode(const KvOp& op) {
+// Commands: P<sep>key<sep>value, G<sep>key, C<sep>key<sep>expected<sep>value,
+// each followed by <sep>tag, a tag unique in the run, so that every command
+// is distinct and a result can be traced to the entry that produced it.
+Bytes encode(const KvOp& op, const std::string& tag) {
   switch (op.kind) {
-    case KvOp::Kind::kPut: return std::string("P") + kSep + op.key + kSep + op.value;
-    case KvOp::Kind::kGet: return std::string("G") + kSep + op.key;
-    case KvOp::Kind::kCas: return std::string("C") + kSep + op.key + kSep + op.expected + kSep + op.value;
+    case KvOp::Kind::kPut: return std::string("P") + kSep + op.key + kSep + op.value + kSep + tag;
+    case KvOp::Kind::kGet: return std::string("G") + kSep + op.key + kSep + tag;
+    case KvOp::Kind::kCas:
+      return std::string("C") + kSep + op.key + kSep + op.expected + kSep + op.value + kSep + tag;
   }
   return {};
 }
@@ -79,7 +89,8 @@ struct KvStore {
 };
 
 // The replicated key-value store. Wraps the simulator's recording state
-// machine (which feeds the invariant checker) and computes real results.
+// machine (which feeds the invariant checker) and computes real results,
+// each followed by <sep> and the index of the entry that produced it.
 // With a durable store, a restarted server resumes after the store's
 // applied index instead of re-applying the log.
 class KvStateMachine final : public testing::ForwardingStateMachine {
@@ -95,29 +106,35 @@ class KvStateMachine final : public testing::ForwardingStateMachine {
       co_await inner().apply(index, std::move(again));  // the bug under test
     }
     store_->applied = index;
+    Bytes result = execute(command);
+    co_return result + kSep + std::to_string(index);
+  }
+
+ private:
+  Bytes execute(const Bytes& command) {
     auto& data = store_->data;
-    const std::vector<std::string> p = split(command);
+    std::vector<std::string> p = split(command);
+    p.pop_back();  // the tag
     if (p.size() == 3 && p[0] == "P") {
       data[p[1]] = p[2];
-      co_return Bytes{};
+      return Bytes{};
     }
     if (p.size() == 2 && p[0] == "G") {
       auto it = data.find(p[1]);
-      co_return it == data.end() ? Bytes{} : it->second;
+      return it == data.end() ? Bytes{} : it->second;
     }
     if (p.size() == 4 && p[0] == "C") {
       auto it = data.find(p[1]);
       const std::string current = it == data.end() ? std::string() : it->second;
       if (current == p[2]) {
         data[p[1]] = p[3];
-        co_return Bytes("1");
+        return Bytes("1");
       }
-      co_return Bytes("0");
+      return Bytes("0");
     }
-    co_return Bytes("?");
+    return Bytes("?");
   }
 
- private:
   bool apply_twice_;
   KvStore volatile_;
   KvStore* store_;
@@ -164,7 +181,27 @@ struct Client {
   NodeId sent_to = kNoNode;
   std::size_t history_index = 0;
   int counter = 0;
+  Bytes command;  // of the operation in progress
 };
+
+// The fault kinds a seed may draw (swarm testing: each seed enables some,
+// with its own weights, so that rare combinations, such as crashes with no
+// partitions, or a storm of one-way failures, get their own runs).
+enum Fault : int {
+  kPartition,
+  kOneWay,
+  kIsolate,
+  kHeal,
+  kPause,
+  kCrash,
+  kLoss,
+  kRestartAll,
+  kAimedCrash,  // crash a leader right after it sent entries it has not yet written
+  kSlowDisk,    // one server's disk (the leader's, mostly) becomes slow
+  kFaultKinds
+};
+constexpr const char* kFaultNames[kFaultKinds] = {"partition", "one-way", "isolate",    "heal",    "pause",
+                                                  "crash",     "loss",    "restart-all", "aimed-crash", "slow-disk"};
 
 class Run {
  public:
@@ -194,14 +231,20 @@ class Run {
     const int disk_us = std::uniform_int_distribution<int>(0, 10000)(rng_);
     so.max_latency = std::chrono::milliseconds(latency_ms);
     so.max_disk_latency = std::chrono::microseconds(disk_us);
+    disk_max_ = so.max_disk_latency;
     const int tmin = std::max(tmin_drawn, 3 * (2 * latency_ms + (disk_us + 999) / 1000));
     so.settings.election_timeout_min = std::chrono::milliseconds(tmin);
     so.settings.election_timeout_max = std::chrono::milliseconds(2 * tmin);
     so.settings.heartbeat_interval = std::chrono::milliseconds(std::max(5, tmin / heartbeat_divisor));
+    settings_ = so.settings;
+    draw_fault_mix();
     // Half the runs keep almost nothing in the entry cache, so replication
     // to lagging followers reads entries back through LogAPI.
     so.max_cache_bytes = coin(rng_) ? 64u << 20 : 64;
     so.trace = o_.trace_dir.empty() ? o_.trace : testing::TraceMode::kKeep;
+    // Far above any correct run (see the sweep's "most steps in one seed"):
+    // a bug that floods the simulation fails fast instead of running on.
+    so.max_steps = 500'000;
     if (o_.sabotage == Sabotage::kLogAcknowledgesBeforeKeeping) {
       so.wrap_log = [](NodeId, LogAPI& inner) -> std::unique_ptr<LogAPI> {
         return std::make_unique<AckBeforeKeepLog>(inner);
@@ -219,6 +262,7 @@ class Run {
     r.nodes = so.nodes;
     r.pre_vote = so.settings.pre_vote;
     r.check_quorum = so.settings.check_quorum;
+    r.fault_mix = fault_mix_text();
     c_ = std::make_unique<SimCluster>(so);
     try {
       simulate(r);
@@ -266,6 +310,21 @@ class Run {
         ++faults_.skewed_nodes;
       }
     }
+    // Aimed crashes: when armed, the first AppendEntries a server sends with
+    // entries beyond its own durable log (a leader writing in parallel with
+    // sending, thesis §10.2.1) crashes it at the end of the step, the
+    // message still on its way.
+    c.set_filter([this](Message& m) {
+      if (!aim_armed_) return true;
+      const auto* ae = std::get_if<AppendEntries>(&m.body);
+      if (ae == nullptr || ae->entries.empty() || !c_->is_up(m.from)) return true;
+      if (ae->entries.back().index > c_->durable_log(m.from).last_index()) {
+        aim_armed_ = false;
+        c_->crash_soon(m.from);
+        ++faults_.aimed_crashes;
+      }
+      return true;
+    });
     c.start();
     const int nclients = std::uniform_int_distribution<int>(2, 6)(rng_);
     for (int i = 0; i < nclients; ++i) {
@@ -278,15 +337,17 @@ class Run {
     const coro::TimePoint fault_end = c.now() + o_.fault_phase;
     while (c.now() < fault_end) {
       drive_clients(false);
-      if (std::bernoulli_distribution(0.3)(rng_)) inject_fault();
+      if (std::bernoulli_distribution(fault_rate_)(rng_)) inject_fault();
       c.run_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(1, 40)(rng_)));
     }
     // Heal everything.
     c.heal();
     ++faults_.heals;
+    aim_armed_ = false;
     c.set_drop_rate(0);
     c.set_duplicate_rate(0);
     for (NodeId id : c.ids()) {
+      c.set_disk_latency(id, 0ms, disk_max_);
       if (c.is_paused(id)) c.resume(id);
       if (!c.is_up(id)) {
         c.restart(id);
@@ -318,6 +379,10 @@ class Run {
     for (auto& cl : clients_) {
       if (cl.busy) abandon(cl);
     }
+    // No follower is left behind once the network is healthy (§5.3: the
+    // leader repairs every log).
+    const std::string gap = c.wait_for_convergence(std::chrono::duration_cast<coro::Duration>(o_.recovery_limit));
+    if (!gap.empty()) throw std::runtime_error("convergence: after healing, " + gap);
     c.check();
     // Linearizability of everything the clients saw.
     std::vector<Operation> applied_or_unknown;
@@ -328,7 +393,109 @@ class Run {
     r.linearizability_states = lin.states_explored;
     r.linearizability_gave_up = lin.gave_up;
     if (!lin.linearizable) throw std::runtime_error("linearizability: " + lin.explanation);
+    probe_availability();
+    c.check();
     r.ok = true;
+  }
+
+  // Availability, once the cluster has converged on a healthy network.
+  void probe_availability() {
+    SimCluster& c = *c_;
+    const auto recovery = std::chrono::duration_cast<coro::Duration>(o_.recovery_limit);
+    const coro::Duration etmax = settings_.election_timeout_max;
+    // §5.2: with no fault, a leader's heartbeats keep every follower from
+    // starting an election (heartbeat interval well below the timeout).
+    {
+      const NodeId l = c.leader();
+      const Term t = c.node(l).term();
+      const std::uint64_t elections = elections_started();
+      c.run_for(4 * etmax);
+      ++faults_.quiet_probes;
+      if (c.leader() != l || c.node(l).term() != t || elections_started() != elections) {
+        throw std::runtime_error("availability (§5.2): on a healthy network with no fault, an election was "
+                                 "started (leader " +
+                                 std::to_string(l) + " of term " + std::to_string(t) + ", now " +
+                                 std::to_string(c.leader()) + ")");
+      }
+      std::string gap = c.convergence_gap();
+      if (!gap.empty()) throw std::runtime_error("availability (§5.2): on a healthy network, " + gap);
+    }
+    const std::size_t n = c.ids().size();
+    // Thesis §9.6: with PreVote, a server cut off for several election
+    // timeouts rejoins without raising the term or deposing the leader.
+    if (settings_.pre_vote && n >= 3) {
+      const NodeId l = c.leader();
+      const Term t = c.node(l).term();
+      NodeId f = random_node();
+      if (f == l) f = l % n + 1;
+      c.isolate(f);
+      c.run_for(3 * etmax);
+      c.heal();
+      std::string gap = c.wait_for_convergence(recovery);
+      ++faults_.prevote_probes;
+      if (c.leader() != l || c.node(l).term() != t) {
+        throw std::runtime_error("availability (thesis §9.6): with PreVote on, server " + std::to_string(f) +
+                                 " rejoining after isolation moved the cluster from leader " + std::to_string(l) +
+                                 " of term " + std::to_string(t) + " to leader " + std::to_string(c.leader()));
+      }
+      if (!gap.empty()) throw std::runtime_error("convergence: after the PreVote probe, " + gap);
+    }
+    // Thesis §6.2: with CheckQuorum, a leader that cannot reach a majority
+    // steps down within about two election timeouts.
+    if (settings_.check_quorum && n >= 2) {
+      const NodeId l = c.leader();
+      c.isolate(l);
+      const bool stepped_down = c.run_until([&] { return !c.node(l).is_leader(); }, 3 * etmax);
+      ++faults_.check_quorum_probes;
+      if (!stepped_down) {
+        throw std::runtime_error("availability (thesis §6.2): with CheckQuorum on, leader " + std::to_string(l) +
+                                 " cut off from every other server still leads after three election timeouts");
+      }
+      c.heal();
+      if (c.wait_for_leader(recovery) == kNoNode)
+        throw std::runtime_error("liveness: no leader after the CheckQuorum probe healed");
+      std::string gap = c.wait_for_convergence(recovery);
+      if (!gap.empty()) throw std::runtime_error("convergence: after the CheckQuorum probe, " + gap);
+    }
+  }
+
+  std::uint64_t elections_started() {
+    std::uint64_t total = 0;
+    for (NodeId id : c_->ids()) {
+      if (c_->is_up(id)) total += c_->node(id).counters().elections_started;
+    }
+    return total;
+  }
+
+  void draw_fault_mix() {
+    // A quarter of the seeds run every kind at its classic weight; the
+    // others draw which kinds run and how often (swarm testing).
+    if (std::bernoulli_distribution(0.25)(rng_)) {
+      weights_.fill(1);
+      weights_[kRestartAll] = 2;
+      fault_rate_ = 0.3;
+      return;
+    }
+    static constexpr int kWeights[] = {1, 2, 4, 8};
+    bool any = false;
+    for (int k = 0; k < kFaultKinds; ++k) {
+      const bool on = std::bernoulli_distribution(0.5)(rng_);
+      weights_[k] = on ? kWeights[std::uniform_int_distribution<int>(0, 3)(rng_)] : 0;
+      any = any || on;
+    }
+    if (!any) weights_[kCrash] = 1;
+    static constexpr double kRates[] = {0.1, 0.3, 0.6};
+    fault_rate_ = kRates[std::uniform_int_distribution<int>(0, 2)(rng_)];
+  }
+
+  std::string fault_mix_text() const {
+    std::string out;
+    for (int k = 0; k < kFaultKinds; ++k) {
+      if (weights_[k] == 0) continue;
+      if (!out.empty()) out += ' ';
+      out += std::string(kFaultNames[k]) + "x" + std::to_string(weights_[k]);
+    }
+    return out + " @" + std::to_string(fault_rate_).substr(0, 3);
   }
 
   NodeId random_node() { return std::uniform_int_distribution<NodeId>(1, c_->ids().size())(rng_); }
@@ -359,7 +526,8 @@ class Run {
       cl.history_index = history_.size() - 1;
       cl.sent_to = cl.target;
       cl.busy = true;
-      cl.proposal = c.propose(cl.target, encode(op), 1s);
+      cl.command = encode(op, "c" + std::to_string(cl.id) + "#" + std::to_string(history_.size()));
+      cl.proposal = c.propose(cl.target, cl.command, 1s);
       if (cl.proposal->done) completed += finish(cl, after_heal) ? 1 : 0;
     }
     return completed;
@@ -389,9 +557,23 @@ class Run {
     const Result<Bytes>& res = cl.proposal->result;
     if (res.ok()) {
       rec.ret = now_us();
+      // The result names the index of the entry that produced it: that
+      // entry must hold this very command (a proposal is answered with its
+      // own entry's result, never with another applied at its index).
+      const std::size_t cut = res.value().rfind(kSep);
+      const Bytes value = cut == Bytes::npos ? res.value() : res.value().substr(0, cut);
+      const Index index = cut == Bytes::npos ? 0 : std::strtoull(res.value().c_str() + cut + 1, nullptr, 10);
+      const auto& applied = c_->applied(cl.sent_to);
+      auto it = std::find_if(applied.rbegin(), applied.rend(),
+                             [&](const testing::AppliedCommand& a) { return a.index == index; });
+      if (it == applied.rend() || it->command != cl.command) {
+        throw std::runtime_error("client semantics: client " + std::to_string(cl.id) + " was answered by server " +
+                                 std::to_string(cl.sent_to) + " with the result of index " + std::to_string(index) +
+                                 (it == applied.rend() ? ", which it never applied" : ", another command's entry"));
+      }
       KvOutcome out;
-      if (rec.op.kind == KvOp::Kind::kGet) out.value = res.value();
-      if (rec.op.kind == KvOp::Kind::kCas) out.cas_ok = res.value() == "1";
+      if (rec.op.kind == KvOp::Kind::kGet) out.value = value;
+      if (rec.op.kind == KvOp::Kind::kCas) out.cas_ok = value == "1";
       if (rec.op.kind == KvOp::Kind::kPut || (rec.op.kind == KvOp::Kind::kCas && out.cas_ok)) {
         last_written_[rec.op.key] = rec.op.value;
       }
@@ -425,19 +607,30 @@ class Run {
     cl.target = random_node();
   }
 
+  Fault draw_fault() {
+    int total = 0;
+    for (int w : weights_) total += w;
+    int pick = std::uniform_int_distribution<int>(0, total - 1)(rng_);
+    for (int k = 0; k < kFaultKinds; ++k) {
+      if (pick < weights_[k]) return static_cast<Fault>(k);
+      pick -= weights_[k];
+    }
+    return kHeal;
+  }
+
   void inject_fault() {
     SimCluster& c = *c_;
     const auto ids = c.ids();
     const std::size_t n = ids.size();
-    switch (std::uniform_int_distribution<int>(0, 8)(rng_)) {
-      case 0: {  // symmetric partition into two random groups
+    switch (draw_fault()) {
+      case kPartition: {  // symmetric partition into two random groups
         std::vector<NodeId> a, b;
         for (NodeId id : ids) (std::bernoulli_distribution(0.5)(rng_) ? a : b).push_back(id);
         c.partition({a, b});
         ++faults_.partitions;
         break;
       }
-      case 1: {  // one-way link failure
+      case kOneWay: {
         if (n < 2) break;
         const NodeId from = random_node();
         NodeId to = random_node();
@@ -446,15 +639,15 @@ class Run {
         ++faults_.one_way;
         break;
       }
-      case 2:
+      case kIsolate:
         c.isolate(random_node());
         ++faults_.isolations;
         break;
-      case 3:
+      case kHeal:
         c.heal();
         ++faults_.heals;
         break;
-      case 4: {  // pause, or resume a paused server
+      case kPause: {  // pause, or resume a paused server
         const NodeId id = random_node();
         if (!c.is_up(id)) break;
         if (c.is_paused(id)) {
@@ -465,7 +658,7 @@ class Run {
         }
         break;
       }
-      case 5: {  // crash (or a clean stop), or restart a crashed server
+      case kCrash: {  // crash (or a clean stop), or restart a crashed server
         const NodeId id = random_node();
         if (c.is_up(id)) {
           if (std::bernoulli_distribution(0.25)(rng_)) {
@@ -481,12 +674,12 @@ class Run {
         }
         break;
       }
-      case 6:
+      case kLoss:
         c.set_drop_rate(std::uniform_real_distribution<double>(0.0, 0.2)(rng_));
         c.set_duplicate_rate(std::uniform_real_distribution<double>(0.0, 0.1)(rng_));
         ++faults_.loss_changes;
         break;
-      default: {  // restart whatever is down (keeps the run from dying out)
+      case kRestartAll:  // restart whatever is down (keeps the run from dying out)
         for (NodeId id : ids) {
           if (!c.is_up(id)) {
             c.restart(id);
@@ -494,7 +687,24 @@ class Run {
           }
         }
         break;
+      case kAimedCrash:
+        aim_armed_ = true;  // see the filter in simulate()
+        break;
+      case kSlowDisk: {
+        // Mostly the leader's: it then acknowledges followers' copies before
+        // its own, the case of thesis §10.2.1.
+        NodeId id = c.leader();
+        if (id == kNoNode || std::bernoulli_distribution(0.25)(rng_)) id = random_node();
+        const auto slow = std::chrono::microseconds(std::uniform_int_distribution<int>(2000, 30000)(rng_));
+        if (std::bernoulli_distribution(0.3)(rng_)) {
+          c.set_disk_latency(id, 0ms, disk_max_);  // back to normal
+        } else {
+          c.set_disk_latency(id, slow / 2, slow);
+          ++faults_.slow_disks;
+        }
+        break;
       }
+      case kFaultKinds: break;
     }
   }
 
@@ -508,6 +718,11 @@ class Run {
   std::map<std::string, std::string> last_written_;
   std::map<NodeId, KvStore> stores_;
   FaultCounts faults_;
+  ClusterSettings settings_;
+  coro::Duration disk_max_{};
+  std::array<int, kFaultKinds> weights_{};
+  double fault_rate_ = 0.3;
+  bool aim_armed_ = false;
 };
 
 }  // namespace

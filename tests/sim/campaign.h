@@ -5,10 +5,17 @@
 // workload of concurrent clients on a key-value state machine (put, get
 // through the log, compare-and-set), and random faults over time: message
 // loss, delay, duplication and reordering, symmetric and one-way partitions,
-// pauses, crashes and restarts. The invariant checker runs after every
-// step. When the faults heal: a leader must be elected and every proposal
-// made after healing must complete, within bounded virtual time. Finally the
-// client history must be linearizable.
+// pauses, crashes (some aimed at a leader that has sent entries it has not
+// yet written), slow disks. Each seed draws its own fault mix (swarm
+// testing): some kinds off, others frequent. The invariant checker runs
+// after every step. When the faults heal: a leader must be elected, every
+// proposal made after healing must complete, and every server's log and
+// commit index must catch up with the leader's, within bounded virtual
+// time. The client history must be linearizable, and each successful
+// proposal answered with its own entry's result. Finally availability is
+// probed: a healthy cluster holds no election; with PreVote, a rejoining
+// server does not raise the term; with CheckQuorum, a cut-off leader steps
+// down.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +45,10 @@ struct CampaignOptions {
 
 struct FaultCounts {
   std::uint64_t partitions = 0, one_way = 0, isolations = 0, heals = 0, pauses = 0, crashes = 0, stops = 0,
-                restarts = 0, loss_changes = 0, skewed_nodes = 0;
+                restarts = 0, loss_changes = 0, skewed_nodes = 0, aimed_crashes = 0, slow_disks = 0;
+  // Availability probes run after recovery (quiet network, PreVote rejoin,
+  // CheckQuorum step-down).
+  std::uint64_t quiet_probes = 0, prevote_probes = 0, check_quorum_probes = 0;
   std::uint64_t messages_dropped = 0, messages_duplicated = 0, messages_delivered = 0;
   FaultCounts& operator+=(const FaultCounts& o);
 };
@@ -50,6 +60,7 @@ struct SeedResult {
   std::size_t nodes = 0;
   bool pre_vote = false;
   bool check_quorum = false;
+  std::string fault_mix;  // the seed's swarm configuration, for the replay line
   std::uint64_t steps = 0;
   std::uint64_t trace_hash = 0;
   FaultCounts faults;

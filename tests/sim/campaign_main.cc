@@ -4,6 +4,7 @@
 //   coraft_campaign --seeds 20000 [--first 1]       a sweep
 //   coraft_campaign --seed 4711 --trace /tmp/t       replay one seed, write its trace
 //   coraft_campaign --seeds 50 --sabotage log|apply  against a broken component
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "sim/campaign.h"
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each failure is printed as it happens
   std::uint64_t first = 1, count = 100;
   coraft::sim::CampaignOptions base;
   bool single = false;
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
   }
   const auto start = std::chrono::steady_clock::now();
   coraft::sim::FaultCounts total;
+  std::uint64_t most_steps = 0;
   std::uint64_t steps = 0, ops_ok = 0, ops_unknown = 0, not_applied = 0, failures = 0, gave_up = 0;
   std::uint64_t sizes[8] = {};
   for (std::uint64_t s = first; s < first + count; ++s) {
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
     const coraft::sim::SeedResult r = coraft::sim::run_seed(o);
     total += r.faults;
     steps += r.steps;
+    most_steps = std::max(most_steps, r.steps);
     ops_ok += r.ops_ok;
     ops_unknown += r.ops_unknown;
     not_applied += r.ops_not_applied;
@@ -62,9 +66,9 @@ int main(int argc, char** argv) {
     ++sizes[r.nodes];
     if (!r.ok) {
       ++failures;
-      std::printf("FAIL seed %llu (%zu nodes, PreVote %s, CheckQuorum %s): %s\n  replay: %s\n",
+      std::printf("FAIL seed %llu (%zu nodes, PreVote %s, CheckQuorum %s, faults %s): %s\n  replay: %s\n",
                   static_cast<unsigned long long>(s), r.nodes, r.pre_vote ? "on" : "off",
-                  r.check_quorum ? "on" : "off", r.failure.c_str(),
+                  r.check_quorum ? "on" : "off", r.fault_mix.c_str(), r.failure.c_str(),
                   coraft::sim::replay_command(s, base.sabotage).c_str());
     } else if (single) {
       std::printf("seed %llu ok: %zu nodes, %llu steps, trace hash %016llx\n",
@@ -80,7 +84,8 @@ int main(int argc, char** argv) {
   std::printf("  cluster sizes 1..7: %llu %llu %llu %llu %llu %llu %llu\n", (unsigned long long)sizes[1],
               (unsigned long long)sizes[2], (unsigned long long)sizes[3], (unsigned long long)sizes[4],
               (unsigned long long)sizes[5], (unsigned long long)sizes[6], (unsigned long long)sizes[7]);
-  std::printf("  simulated steps %llu\n", static_cast<unsigned long long>(steps));
+  std::printf("  simulated steps %llu, most steps in one seed %llu\n", static_cast<unsigned long long>(steps),
+              static_cast<unsigned long long>(most_steps));
   std::printf(
       "  faults: partitions %llu, one-way %llu, isolations %llu, heals %llu, pauses %llu, crashes %llu, "
       "clean stops %llu, restarts %llu, loss/duplication changes %llu, skewed clocks %llu\n",
@@ -88,6 +93,11 @@ int main(int argc, char** argv) {
       (unsigned long long)total.isolations, (unsigned long long)total.heals, (unsigned long long)total.pauses,
       (unsigned long long)total.crashes, (unsigned long long)total.stops, (unsigned long long)total.restarts,
       (unsigned long long)total.loss_changes, (unsigned long long)total.skewed_nodes);
+  std::printf("  aimed leader crashes %llu, slow disks %llu; availability probes: quiet %llu, PreVote rejoin %llu, "
+              "CheckQuorum step-down %llu\n",
+              (unsigned long long)total.aimed_crashes, (unsigned long long)total.slow_disks,
+              (unsigned long long)total.quiet_probes, (unsigned long long)total.prevote_probes,
+              (unsigned long long)total.check_quorum_probes);
   std::printf("  messages: delivered %llu, dropped %llu, duplicated %llu\n",
               (unsigned long long)total.messages_delivered, (unsigned long long)total.messages_dropped,
               (unsigned long long)total.messages_duplicated);

@@ -34,7 +34,7 @@ TEST(Campaign, RandomizedSweepKeepsEveryInvariant) {
     EXPECT_FALSE(r.linearizability_gave_up)
         << "seed " << s << ": the linearizability search gave up (no proof)";
     EXPECT_TRUE(r.ok) << "seed " << s << " (" << r.nodes << " nodes, PreVote " << r.pre_vote
-                      << ", CheckQuorum " << r.check_quorum << "): " << r.failure
+                      << ", CheckQuorum " << r.check_quorum << ", faults " << r.fault_mix << "): " << r.failure
                       << "\n  replay: " << replay_command(s);
     total += r.faults;
     steps += r.steps;
@@ -57,6 +57,11 @@ TEST(Campaign, RandomizedSweepKeepsEveryInvariant) {
       (unsigned long long)ops, (unsigned long long)unknown);
   EXPECT_GT(total.crashes, 0u);
   EXPECT_GT(total.partitions, 0u);
+  EXPECT_GT(total.aimed_crashes, 0u);
+  EXPECT_GT(total.slow_disks, 0u);
+  EXPECT_GT(total.quiet_probes, 0u);
+  EXPECT_GT(total.prevote_probes, 0u);
+  EXPECT_GT(total.check_quorum_probes, 0u);
   EXPECT_GT(ops, 0u);
 }
 

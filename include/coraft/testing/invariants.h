@@ -13,6 +13,21 @@
 //  - Commit index never decreases on a running server.
 //  - One vote per term per server, across restarts.
 //
+// And the rules whose breaking makes those possible, checked at the moment
+// they are broken rather than when (and if) a run turns them into a visible
+// safety violation:
+//  - Durable commitment (thesis §10.2.1): when a server's commit index
+//    reaches i, entry i is durable on a majority of the voters.
+//  - Commitment by counting only in the leader's term (§5.4.2, Figure 8): a
+//    leader's commit index advances only to an entry of its own term.
+//  - Persist before responding (Figure 2): a granted vote leaves a server
+//    only once that vote is durable; a successful AppendEntries response
+//    only once the entries it acknowledges are durable.
+//  - Durable hard state (Figure 2): currentTerm never decreases and votedFor,
+//    once set in a term, never changes in that term.
+//  - A leader of term t holds granted votes of term t from a majority of
+//    distinct voters (§5.2; a duplicated or stale vote counts for nothing).
+//
 // Feed it events through the on_* hooks; violations() lists what broke.
 #pragma once
 
@@ -41,6 +56,22 @@ class InvariantChecker {
   void on_state_machine_reset(NodeId node, Index applied);
   // A server restarted: its volatile commit index starts over.
   void on_restart(NodeId node);
+  // A server's durable hard state changed from `before` to `after`.
+  void on_hard_state(NodeId node, const HardState& before, const HardState& after);
+  // A server sent a granted vote for `candidate` in `term`; `durable` is its
+  // durable hard state at that moment.
+  void on_vote_sent(NodeId voter, Term term, NodeId candidate, const HardState& durable);
+  // A server sent a successful AppendEntries response for entries through
+  // `match`. `term` is the term the acknowledged log holds at `match`
+  // (nullopt when unknown: then only durability is checked), `durable_term`
+  // the term the sender's durable log holds there (nullopt: nothing).
+  void on_append_ack(NodeId follower, Index match, std::optional<Term> term, std::optional<Term> durable_term);
+  // A server's commit index reached `index`, where its log holds `term`;
+  // `durable_on` of the `voters` voters hold that entry durably.
+  void on_commit_durability(NodeId node, Index index, Term term, std::size_t durable_on, std::size_t voters);
+  // A server is leader of `term`, elected by the voters `voters`. Checked
+  // once per (node, term).
+  void on_leader(NodeId node, Term term, const std::vector<NodeId>& voters);
   // A running server's current role, term, commit index and log (the
   // term_at callback answers for any index up to commit and beyond).
   template <typename TermAt>
@@ -58,6 +89,8 @@ class InvariantChecker {
     Index commit = 0;
     Index applied = 0;
     Term completeness_checked_term = 0;
+    bool observed = false;  // observed at least once since its last (re)start
+    Term votes_checked_term = 0;
   };
   struct EntryKey {
     std::uint64_t hash;
@@ -104,6 +137,18 @@ void InvariantChecker::on_observe(NodeId node, Role role, Term term, Index commi
       }
     }
   }
+  // §5.4.2: a leader commits by counting only entries of its own term; an
+  // earlier entry commits only as the prefix of one of them. (Observed
+  // after every step, so the commit index seen is the one the leader set.)
+  if (role == Role::kLeader && seen.observed && commit > seen.commit) {
+    const std::optional<Term> t = term_at(commit);
+    if (t && *t != term) {
+      add_violation("commitment rule (§5.4.2): leader " + std::to_string(node) + " of term " +
+                    std::to_string(term) + " advanced its commit index to " + std::to_string(commit) +
+                    ", an entry of term " + std::to_string(*t));
+    }
+  }
+  seen.observed = true;
   if (commit < seen.commit) {
     add_violation("commit index of node " + std::to_string(node) + " went back from " +
                   std::to_string(seen.commit) + " to " + std::to_string(commit));

@@ -93,6 +93,10 @@ struct SimOptions {
   // destroyed; CORAFT_TRACE_LAST=<n> keeps only the last n events in those
   // files. Default: kOff.
   TraceMode trace = TraceMode::kOff;
+  // step() throws std::runtime_error once this many steps have run: a
+  // bound for randomized runs that a bug may send into a storm of events.
+  // Default: 0 (no limit).
+  std::uint64_t max_steps = 0;
   // Wraps each server's state machine likewise. Default: none.
   std::function<std::unique_ptr<StateMachine>(NodeId, StateMachine& inner)> wrap_state_machine;
 };
@@ -118,6 +122,9 @@ class SimCluster {
   // The process dies: the RaftNode and its state machine are destroyed;
   // writes its LogAPI had not completed are lost.
   void crash(NodeId id);
+  // Crashes the server at the end of the current step: callable from inside
+  // a filter or a node callback, where crash() would destroy the caller.
+  void crash_soon(NodeId id);
   // A new process over the same durable log, with an empty state machine.
   // Only this server: other crashed servers stay down.
   void restart(NodeId id);
@@ -142,6 +149,9 @@ class SimCluster {
   void set_drop_rate(double p) { options_.drop_rate = p; }
   void set_duplicate_rate(double p) { options_.duplicate_rate = p; }
   void set_latency(coro::Duration min, coro::Duration max);
+  // One server's LogAPI write latency from now on (a slow disk); the others
+  // keep theirs. Default: SimOptions::min/max_disk_latency.
+  void set_disk_latency(NodeId id, coro::Duration min, coro::Duration max);
   // Sees every message at send time and may rewrite it; returning false
   // drops it. Runs before partitions, loss and duplication.
   using Filter = std::function<bool(Message&)>;
@@ -171,6 +181,13 @@ class SimCluster {
   NodeId leader() const;
   // Runs until exactly one running server of the highest term leads.
   NodeId wait_for_leader(coro::Duration timeout = 10s);
+  // Why the cluster has not converged, or empty when it has: every server
+  // runs in the leader's term, follows it, and holds the leader's last
+  // index and term, its commit index, and has applied through it.
+  std::string convergence_gap() const;
+  // Runs until the cluster has converged or `timeout` passed; returns the
+  // remaining gap (empty on success).
+  std::string wait_for_convergence(coro::Duration timeout = 10s);
   const assist::MemoryLog& durable_log(NodeId id) const;
   // Before start(): gives a server a durable state and log, as if it had
   // run before. `entries` start at index 2 (entry 1 is the configuration).
@@ -227,6 +244,8 @@ class SimCluster {
   Server& server(NodeId id);
   const Server& server(NodeId id) const;
   void observe();
+  void crash_pending();
+  void check_proposal_result(NodeId id, std::uint64_t incarnation, const Bytes& command, const Bytes& result);
   template <typename Text>
   void record(TraceKind kind, NodeId node, NodeId peer, Text&& text) {
     if (options_.trace == TraceMode::kOff) return;
