@@ -83,10 +83,10 @@ void InvariantChecker::on_append_ack(NodeId follower, Index match, std::optional
                                      std::optional<Term> durable_term) {
   if (match == 0) return;
   if (!durable_term || (term && *durable_term != *term)) {
-    add_violation("persist before responding: node " + std::to_string(follower) +
-                  " acknowledged entries through " + std::to_string(match) +
-                  (durable_term ? " while its durable log holds another entry there"
-                                : " before they were durable"));
+    add_violation(
+        "persist before responding: node " + std::to_string(follower) + " acknowledged entries through " +
+        std::to_string(match) +
+        (durable_term ? " while its durable log holds another entry there" : " before they were durable"));
   }
 }
 
@@ -112,8 +112,8 @@ void InvariantChecker::on_leader(NodeId node, Term term, const std::vector<NodeI
     if (it != votes_.end() && it->second == node) ++granted;
   }
   if (granted * 2 <= voters.size()) {
-    add_violation("election: node " + std::to_string(node) + " became leader of term " + std::to_string(term) +
-                  " with granted votes from only " + std::to_string(granted) + " of " +
+    add_violation("election: node " + std::to_string(node) + " became leader of term " +
+                  std::to_string(term) + " with granted votes from only " + std::to_string(granted) + " of " +
                   std::to_string(voters.size()) + " voters");
   }
 }

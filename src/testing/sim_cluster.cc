@@ -531,7 +531,8 @@ void SimCluster::network_send(Message m) {
       const Server& s = server(m.from);
       std::optional<Term> expected;
       const Server* l = m.to != kNoNode && m.to <= servers_.size() ? &server(m.to) : nullptr;
-      if (l && l->up && l->node && l->node->running() && l->node->is_leader() && l->node->term() == ar->term) {
+      if (l && l->up && l->node && l->node->running() && l->node->is_leader() &&
+          l->node->term() == ar->term) {
         expected = l->node->log_term_at(ar->match_index);
       } else if (s.node && s.node->term() == ar->term) {
         expected = s.node->log_term_at(ar->match_index);
@@ -823,12 +824,13 @@ void SimCluster::check_proposal_result(NodeId id, std::uint64_t incarnation, con
   if (s.incarnation != incarnation || !s.sm) return;
   const Index index = std::strtoull(result.c_str(), nullptr, 10);
   const auto& applied = s.sm->applied();
-  auto it = std::find_if(applied.rbegin(), applied.rend(), [&](const AppliedCommand& a) { return a.index == index; });
+  auto it = std::find_if(applied.rbegin(), applied.rend(),
+                         [&](const AppliedCommand& a) { return a.index == index; });
   if (it == applied.rend() || it->command != command) {
-    checker_.add_violation("client semantics: a proposal on node " + std::to_string(id) +
-                           " completed with the result of index " + std::to_string(index) +
-                           (it == applied.rend() ? ", which its state machine never applied"
-                                                 : ", which holds another command"));
+    checker_.add_violation(
+        "client semantics: a proposal on node " + std::to_string(id) +
+        " completed with the result of index " + std::to_string(index) +
+        (it == applied.rend() ? ", which its state machine never applied" : ", which holds another command"));
   }
 }
 

@@ -174,8 +174,8 @@ TEST(Election, GrantedVoteDelayedIntoTheNextTermIsNotCounted) {
   c.inject(vote(2, cand, t));  // the old grant, late
   c.inject(vote(4, cand, t));  // and one that never arrived in time
   c.run_for(5ms);
-  EXPECT_NE(c.node(cand).role(), Role::kLeader) << "stale votes of term " << t << " elected a leader of term "
-                                                << t + 1;
+  EXPECT_NE(c.node(cand).role(), Role::kLeader)
+      << "stale votes of term " << t << " elected a leader of term " << t + 1;
   c.inject(vote(4, cand, t + 1));
   c.run_for(5ms);
   EXPECT_EQ(c.node(cand).role(), Role::kLeader);
@@ -198,7 +198,8 @@ TEST(Replication, BacktrackingRetriesJustAfterTheLastMatchingEntry) {
   c.preload(2, HardState{2, kNoNode}, {cmd(2, 1), cmd(3, 1), cmd(4, 2), cmd(5, 2), cmd(6, 2), cmd(7, 2)});
   std::vector<Message> sent;
   c.set_filter([&](Message& m) {
-    if (std::holds_alternative<AppendEntries>(m.body) || std::holds_alternative<AppendEntriesResponse>(m.body))
+    if (std::holds_alternative<AppendEntries>(m.body) ||
+        std::holds_alternative<AppendEntriesResponse>(m.body))
       sent.push_back(m);
     return true;
   });
@@ -270,7 +271,8 @@ TEST(Replication, FollowerAcknowledgesEntriesOnlyOnceTheyAreDurable) {
     if (r == nullptr || !r->success || r->match_index <= 1) return true;
     ++acks;
     const Entry* e = c.durable_log(m.from).entry(r->match_index);
-    if (e == nullptr) early.push_back("node " + std::to_string(m.from) + " acked " + std::to_string(r->match_index));
+    if (e == nullptr)
+      early.push_back("node " + std::to_string(m.from) + " acked " + std::to_string(r->match_index));
     return true;
   });
   c.start();
@@ -281,10 +283,11 @@ TEST(Replication, FollowerAcknowledgesEntriesOnlyOnceTheyAreDurable) {
     ps.push_back(c.propose(l, "v" + std::to_string(i)));
     c.run_for(1ms);
   }
-  ASSERT_TRUE(c.run_until([&] { return std::all_of(ps.begin(), ps.end(), [](auto& p) { return p->done; }); }, 5s));
+  ASSERT_TRUE(
+      c.run_until([&] { return std::all_of(ps.begin(), ps.end(), [](auto& p) { return p->done; }); }, 5s));
   EXPECT_GE(acks, 4);
-  EXPECT_TRUE(early.empty()) << early.size() << " acknowledgements before the entries were durable, first: "
-                             << early.front();
+  EXPECT_TRUE(early.empty()) << early.size()
+                             << " acknowledgements before the entries were durable, first: " << early.front();
 }
 
 // The storage pipeline merges appends queued behind a running LogAPI call
@@ -308,7 +311,8 @@ TEST(Storage, EntriesArrivingDuringAWriteAreWrittenToo) {
     ps.push_back(c.propose(l, "w" + std::to_string(i)));
     c.run_for(2ms);
   }
-  ASSERT_TRUE(c.run_until([&] { return std::all_of(ps.begin(), ps.end(), [](auto& p) { return p->done; }); }, 5s));
+  ASSERT_TRUE(
+      c.run_until([&] { return std::all_of(ps.begin(), ps.end(), [](auto& p) { return p->done; }); }, 5s));
   EXPECT_EQ(c.wait_for_convergence(), "");
   for (NodeId id : c.ids()) {
     ASSERT_TRUE(c.node(id).running()) << "node " << id << ": " << c.node(id).status().error.to_string();
@@ -409,19 +413,138 @@ TEST(Replication, DelayedAppendEntriesNeverTruncateMatchingEntries) {
   c.start();
   std::vector<Entry> five;
   for (Index i = 2; i <= 6; ++i) five.push_back(cmd(i, 2));
-  c.inject(Message{2, 1,
-                   AppendEntries{.term = 2, .prev_log_index = 1, .prev_log_term = 1, .leader_commit = 1,
-                                 .entries = five}});
+  c.inject(
+      Message{2, 1,
+              AppendEntries{
+                  .term = 2, .prev_log_index = 1, .prev_log_term = 1, .leader_commit = 1, .entries = five}});
   c.run_for(5ms);
   ASSERT_EQ(c.node(1).last_log_index(), 6u);
   // The leader's earlier message, carrying only entry 3, arrives late.
-  c.inject(Message{2, 1,
-                   AppendEntries{.term = 2, .prev_log_index = 2, .prev_log_term = 2, .leader_commit = 1,
-                                 .entries = {cmd(3, 2)}}});
+  c.inject(Message{
+      2, 1,
+      AppendEntries{
+          .term = 2, .prev_log_index = 2, .prev_log_term = 2, .leader_commit = 1, .entries = {cmd(3, 2)}}});
   c.run_for(5ms);
   EXPECT_EQ(c.node(1).last_log_index(), 6u) << "matching entries 4..6 were removed";
   EXPECT_EQ(c.durable_log(1).last_index(), 6u);
   EXPECT_TRUE(c.node(1).running());
+}
+
+// Figure 2, AppendEntries rule 5: commitIndex = min(leaderCommit, index of
+// the last new entry). Entries beyond what the leader's message matched may
+// be another term's leftovers the leader does not hold: the follower must
+// not commit them, whatever the leader's commit index says.
+// @feature replication commit
+TEST(Replication, FollowerCommitsNoFurtherThanTheEntriesItMatched) {
+  ClusterSettings quiet = basic_settings();
+  quiet.election_timeout_min = std::chrono::milliseconds(60'000);
+  quiet.election_timeout_max = std::chrono::milliseconds(120'000);
+  SimOptions o = sim_options(3, 1013, quiet);
+  o.throw_on_violation = false;
+  SimCluster c(o);
+  SCOPED_TRACE(seed_of(c));
+  // Server 1 holds 2 of term 1, then 3..5 of term 1 from a leader that
+  // never committed them.
+  c.preload(1, HardState{1, kNoNode}, {cmd(2, 1), cmd(3, 1), cmd(4, 1), cmd(5, 1)});
+  c.start();
+  // The leader of term 2 holds entry 2 and, at 3..5, entries of its own.
+  c.inject(Message{
+      2, 1,
+      AppendEntries{.term = 2, .prev_log_index = 2, .prev_log_term = 1, .leader_commit = 5, .entries = {}}});
+  c.run_for(5ms);
+  EXPECT_EQ(c.node(1).term(), 2u);
+  EXPECT_EQ(c.node(1).commit_index(), 2u) << "committed entries the leader's message did not cover";
+  EXPECT_LE(c.node(1).applied_index(), 2u);
+}
+
+// Thesis §9.6: a pre-vote asks "would you vote for me in term t + 1?"
+// without changing anyone's term: granted or refused, the voter's term,
+// vote and role stay as they were.
+// @feature prevote terms
+TEST(PreVote, APreVoteRequestNeverChangesTheVotersTerm) {
+  ClusterSettings s = basic_settings();
+  s.pre_vote = true;
+  s.election_timeout_min = std::chrono::milliseconds(60'000);
+  s.election_timeout_max = std::chrono::milliseconds(120'000);
+  SimCluster c(sim_options(3, 1014, s));
+  SCOPED_TRACE(seed_of(c));
+  c.start();
+  const Term t = c.node(1).term();
+  std::vector<Message> sent;
+  c.set_filter([&](Message& m) {
+    sent.push_back(m);
+    return false;
+  });
+  // Granted (up-to-date log, no leader heard), then refused (stale log).
+  c.inject(
+      Message{2, 1, RequestVote{.term = t + 5, .last_log_index = 1, .last_log_term = 1, .pre_vote = true}});
+  c.inject(
+      Message{3, 1, RequestVote{.term = t + 7, .last_log_index = 0, .last_log_term = 0, .pre_vote = true}},
+      1ms);
+  c.run_for(5ms);
+  EXPECT_EQ(c.node(1).term(), t);
+  EXPECT_EQ(c.node(1).vote(), kNoNode);
+  EXPECT_EQ(c.node(1).role(), Role::kFollower);
+  EXPECT_EQ(c.durable_log(1).hard_state().term, t);
+  ASSERT_EQ(sent.size(), 2u);
+  const auto& granted = std::get<RequestVoteResponse>(sent[0].body);
+  EXPECT_TRUE(granted.granted && granted.pre_vote);
+  EXPECT_EQ(granted.term, t + 5) << "a granted pre-vote answers for the term asked about";
+  const auto& refused = std::get<RequestVoteResponse>(sent[1].body);
+  EXPECT_FALSE(refused.granted);
+  EXPECT_EQ(refused.term, t) << "a refusal carries the voter's own, unchanged term";
+}
+
+// §5.3, fast backtracking (the optimization sketched at the end of the
+// section, in the variant that searches by term): a follower that rejects
+// AppendEntries names the
+// last index of its log, at or below the leader's prev_log_index, whose
+// term is at or below the leader's prev_log_term, so that the leader skips
+// every entry of a conflicting term in one round trip, and never skips a
+// matching one.
+// @feature replication log-repair
+TEST(Replication, RejectionHintNamesTheLastEntryAtOrBelowTheLeadersTerm) {
+  ClusterSettings quiet = basic_settings();
+  quiet.election_timeout_min = std::chrono::milliseconds(60'000);
+  quiet.election_timeout_max = std::chrono::milliseconds(120'000);
+  SimCluster c(sim_options(3, 1015, quiet));
+  SCOPED_TRACE(seed_of(c));
+  // Server 1: 2..3 of term 1, 4..6 of term 2, 7..8 of term 4.
+  c.preload(1, HardState{4, kNoNode},
+            {cmd(2, 1), cmd(3, 1), cmd(4, 2), cmd(5, 2), cmd(6, 2), cmd(7, 4), cmd(8, 4)});
+  c.start();
+  std::vector<Message> sent;
+  c.set_filter([&](Message& m) {
+    sent.push_back(m);
+    return false;
+  });
+  auto reject = [&](Index prev, Term prev_term) {
+    sent.clear();
+    c.inject(Message{2, 1,
+                     AppendEntries{.term = 5,
+                                   .prev_log_index = prev,
+                                   .prev_log_term = prev_term,
+                                   .leader_commit = 1,
+                                   .entries = {}}});
+    c.run_for(5ms);
+    EXPECT_EQ(sent.size(), 1u);
+    return sent.empty() ? AppendEntriesResponse{} : std::get<AppendEntriesResponse>(sent.back().body);
+  };
+  // The leader holds term 3 at 8: the follower's term-4 entries 7..8 go,
+  // and so does nothing at or before 6 (term 2 <= 3).
+  AppendEntriesResponse r = reject(8, 3);
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.hint_index, 6u);
+  EXPECT_EQ(r.hint_term, 2u);
+  // The leader's log is longer: the hint is the follower's last entry.
+  r = reject(10, 5);
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.hint_index, 8u);
+  EXPECT_EQ(r.hint_term, 4u);
+  // The leader holds term 1 at 5: everything from 4 on conflicts.
+  r = reject(5, 1);
+  EXPECT_EQ(r.hint_index, 3u);
+  EXPECT_EQ(r.hint_term, 1u);
 }
 
 }  // namespace

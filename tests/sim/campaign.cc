@@ -33,6 +33,7 @@ FaultCounts& FaultCounts::operator+=(const FaultCounts& o) {
   skewed_nodes += o.skewed_nodes;
   aimed_crashes += o.aimed_crashes;
   slow_disks += o.slow_disks;
+  cut_leaders += o.cut_leaders;
   quiet_probes += o.quiet_probes;
   prevote_probes += o.prevote_probes;
   check_quorum_probes += o.check_quorum_probes;
@@ -182,7 +183,10 @@ struct Client {
   std::size_t history_index = 0;
   int counter = 0;
   Bytes command;  // of the operation in progress
+  coro::TimePoint issued_at{};
 };
+
+constexpr std::chrono::milliseconds kProposalTimeout{1000};
 
 // The fault kinds a seed may draw (swarm testing: each seed enables some,
 // with its own weights, so that rare combinations, such as crashes with no
@@ -196,12 +200,14 @@ enum Fault : int {
   kCrash,
   kLoss,
   kRestartAll,
-  kAimedCrash,  // crash a leader right after it sent entries it has not yet written
-  kSlowDisk,    // one server's disk (the leader's, mostly) becomes slow
+  kAimedCrash,    // crash a leader right after it sent entries it has not yet written
+  kSlowDisk,      // one server's disk (the leader's, mostly) becomes slow
+  kCutNewLeader,  // isolate the next leader elected, before its first AppendEntries leaves
   kFaultKinds
 };
-constexpr const char* kFaultNames[kFaultKinds] = {"partition", "one-way", "isolate",    "heal",    "pause",
-                                                  "crash",     "loss",    "restart-all", "aimed-crash", "slow-disk"};
+constexpr const char* kFaultNames[kFaultKinds] = {"partition",   "one-way",   "isolate",       "heal",
+                                                  "pause",       "crash",     "loss",          "restart-all",
+                                                  "aimed-crash", "slow-disk", "cut-new-leader"};
 
 class Run {
  public:
@@ -315,9 +321,19 @@ class Run {
     // sending, thesis §10.2.1) crashes it at the end of the step, the
     // message still on its way.
     c.set_filter([this](Message& m) {
-      if (!aim_armed_) return true;
       const auto* ae = std::get_if<AppendEntries>(&m.body);
-      if (ae == nullptr || ae->entries.empty() || !c_->is_up(m.from)) return true;
+      if (ae == nullptr || !c_->is_up(m.from)) return true;
+      // A new leader cut off at its first AppendEntries: its no-op and the
+      // proposals clients send it stay its own, and the others elect a
+      // leader that may hold older entries at those indexes.
+      if (cut_armed_ && ae->term > last_term_cut_) {
+        cut_armed_ = false;
+        last_term_cut_ = ae->term;
+        c_->isolate(m.from);
+        ++faults_.cut_leaders;
+        return true;  // dropped by the partition
+      }
+      if (!aim_armed_ || ae->entries.empty()) return true;
       if (ae->entries.back().index > c_->durable_log(m.from).last_index()) {
         aim_armed_ = false;
         c_->crash_soon(m.from);
@@ -344,6 +360,7 @@ class Run {
     c.heal();
     ++faults_.heals;
     aim_armed_ = false;
+    cut_armed_ = false;
     c.set_drop_rate(0);
     c.set_duplicate_rate(0);
     for (NodeId id : c.ids()) {
@@ -381,7 +398,8 @@ class Run {
     }
     // No follower is left behind once the network is healthy (§5.3: the
     // leader repairs every log).
-    const std::string gap = c.wait_for_convergence(std::chrono::duration_cast<coro::Duration>(o_.recovery_limit));
+    const std::string gap =
+        c.wait_for_convergence(std::chrono::duration_cast<coro::Duration>(o_.recovery_limit));
     if (!gap.empty()) throw std::runtime_error("convergence: after healing, " + gap);
     c.check();
     // Linearizability of everything the clients saw.
@@ -412,10 +430,11 @@ class Run {
       c.run_for(4 * etmax);
       ++faults_.quiet_probes;
       if (c.leader() != l || c.node(l).term() != t || elections_started() != elections) {
-        throw std::runtime_error("availability (§5.2): on a healthy network with no fault, an election was "
-                                 "started (leader " +
-                                 std::to_string(l) + " of term " + std::to_string(t) + ", now " +
-                                 std::to_string(c.leader()) + ")");
+        throw std::runtime_error(
+            "availability (§5.2): on a healthy network with no fault, an election was "
+            "started (leader " +
+            std::to_string(l) + " of term " + std::to_string(t) + ", now " + std::to_string(c.leader()) +
+            ")");
       }
       std::string gap = c.convergence_gap();
       if (!gap.empty()) throw std::runtime_error("availability (§5.2): on a healthy network, " + gap);
@@ -435,8 +454,9 @@ class Run {
       ++faults_.prevote_probes;
       if (c.leader() != l || c.node(l).term() != t) {
         throw std::runtime_error("availability (thesis §9.6): with PreVote on, server " + std::to_string(f) +
-                                 " rejoining after isolation moved the cluster from leader " + std::to_string(l) +
-                                 " of term " + std::to_string(t) + " to leader " + std::to_string(c.leader()));
+                                 " rejoining after isolation moved the cluster from leader " +
+                                 std::to_string(l) + " of term " + std::to_string(t) + " to leader " +
+                                 std::to_string(c.leader()));
       }
       if (!gap.empty()) throw std::runtime_error("convergence: after the PreVote probe, " + gap);
     }
@@ -448,8 +468,9 @@ class Run {
       const bool stepped_down = c.run_until([&] { return !c.node(l).is_leader(); }, 3 * etmax);
       ++faults_.check_quorum_probes;
       if (!stepped_down) {
-        throw std::runtime_error("availability (thesis §6.2): with CheckQuorum on, leader " + std::to_string(l) +
-                                 " cut off from every other server still leads after three election timeouts");
+        throw std::runtime_error(
+            "availability (thesis §6.2): with CheckQuorum on, leader " + std::to_string(l) +
+            " cut off from every other server still leads after three election timeouts");
       }
       c.heal();
       if (c.wait_for_leader(recovery) == kNoNode)
@@ -511,6 +532,12 @@ class Run {
           abandon(cl);  // the server's process died: the outcome is unknown
         } else if (cl.proposal->done) {
           completed += finish(cl, after_heal) ? 1 : 0;
+        } else if (after_heal && c.now() - cl.issued_at > 2 * kProposalTimeout) {
+          // On a healthy cluster nothing pauses the server's timers: a
+          // proposal resolves, at the latest with a timeout, by its deadline.
+          throw std::runtime_error("client semantics: a proposal with a " +
+                                   std::to_string(kProposalTimeout.count()) + " ms timeout on server " +
+                                   std::to_string(cl.sent_to) + " is still pending after twice that");
         }
       }
       if (cl.busy) continue;
@@ -527,7 +554,8 @@ class Run {
       cl.sent_to = cl.target;
       cl.busy = true;
       cl.command = encode(op, "c" + std::to_string(cl.id) + "#" + std::to_string(history_.size()));
-      cl.proposal = c.propose(cl.target, cl.command, 1s);
+      cl.issued_at = c.now();
+      cl.proposal = c.propose(cl.target, cl.command, kProposalTimeout);
       if (cl.proposal->done) completed += finish(cl, after_heal) ? 1 : 0;
     }
     return completed;
@@ -567,9 +595,10 @@ class Run {
       auto it = std::find_if(applied.rbegin(), applied.rend(),
                              [&](const testing::AppliedCommand& a) { return a.index == index; });
       if (it == applied.rend() || it->command != cl.command) {
-        throw std::runtime_error("client semantics: client " + std::to_string(cl.id) + " was answered by server " +
-                                 std::to_string(cl.sent_to) + " with the result of index " + std::to_string(index) +
-                                 (it == applied.rend() ? ", which it never applied" : ", another command's entry"));
+        throw std::runtime_error(
+            "client semantics: client " + std::to_string(cl.id) + " was answered by server " +
+            std::to_string(cl.sent_to) + " with the result of index " + std::to_string(index) +
+            (it == applied.rend() ? ", which it never applied" : ", another command's entry"));
       }
       KvOutcome out;
       if (rec.op.kind == KvOp::Kind::kGet) out.value = value;
@@ -704,6 +733,9 @@ class Run {
         }
         break;
       }
+      case kCutNewLeader:
+        cut_armed_ = true;  // see the filter in simulate()
+        break;
       case kFaultKinds: break;
     }
   }
@@ -723,6 +755,8 @@ class Run {
   std::array<int, kFaultKinds> weights_{};
   double fault_rate_ = 0.3;
   bool aim_armed_ = false;
+  bool cut_armed_ = false;
+  Term last_term_cut_ = 0;
 };
 
 }  // namespace

@@ -45,7 +45,8 @@ struct CampaignOptions {
 
 struct FaultCounts {
   std::uint64_t partitions = 0, one_way = 0, isolations = 0, heals = 0, pauses = 0, crashes = 0, stops = 0,
-                restarts = 0, loss_changes = 0, skewed_nodes = 0, aimed_crashes = 0, slow_disks = 0;
+                restarts = 0, loss_changes = 0, skewed_nodes = 0, aimed_crashes = 0, slow_disks = 0,
+                cut_leaders = 0;
   // Availability probes run after recovery (quiet network, PreVote rejoin,
   // CheckQuorum step-down).
   std::uint64_t quiet_probes = 0, prevote_probes = 0, check_quorum_probes = 0;

@@ -93,11 +93,13 @@ int main(int argc, char** argv) {
       (unsigned long long)total.isolations, (unsigned long long)total.heals, (unsigned long long)total.pauses,
       (unsigned long long)total.crashes, (unsigned long long)total.stops, (unsigned long long)total.restarts,
       (unsigned long long)total.loss_changes, (unsigned long long)total.skewed_nodes);
-  std::printf("  aimed leader crashes %llu, slow disks %llu; availability probes: quiet %llu, PreVote rejoin %llu, "
-              "CheckQuorum step-down %llu\n",
-              (unsigned long long)total.aimed_crashes, (unsigned long long)total.slow_disks,
-              (unsigned long long)total.quiet_probes, (unsigned long long)total.prevote_probes,
-              (unsigned long long)total.check_quorum_probes);
+  std::printf(
+      "  aimed leader crashes %llu, new leaders cut off %llu, slow disks %llu; availability probes: quiet "
+      "%llu, PreVote rejoin %llu, "
+      "CheckQuorum step-down %llu\n",
+      (unsigned long long)total.aimed_crashes, (unsigned long long)total.cut_leaders,
+      (unsigned long long)total.slow_disks, (unsigned long long)total.quiet_probes,
+      (unsigned long long)total.prevote_probes, (unsigned long long)total.check_quorum_probes);
   std::printf("  messages: delivered %llu, dropped %llu, duplicated %llu\n",
               (unsigned long long)total.messages_delivered, (unsigned long long)total.messages_dropped,
               (unsigned long long)total.messages_duplicated);

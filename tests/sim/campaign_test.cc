@@ -34,8 +34,8 @@ TEST(Campaign, RandomizedSweepKeepsEveryInvariant) {
     EXPECT_FALSE(r.linearizability_gave_up)
         << "seed " << s << ": the linearizability search gave up (no proof)";
     EXPECT_TRUE(r.ok) << "seed " << s << " (" << r.nodes << " nodes, PreVote " << r.pre_vote
-                      << ", CheckQuorum " << r.check_quorum << ", faults " << r.fault_mix << "): " << r.failure
-                      << "\n  replay: " << replay_command(s);
+                      << ", CheckQuorum " << r.check_quorum << ", faults " << r.fault_mix
+                      << "): " << r.failure << "\n  replay: " << replay_command(s);
     total += r.faults;
     steps += r.steps;
     ops += r.ops_ok;

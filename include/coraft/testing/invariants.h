@@ -65,7 +65,8 @@ class InvariantChecker {
   // `match`. `term` is the term the acknowledged log holds at `match`
   // (nullopt when unknown: then only durability is checked), `durable_term`
   // the term the sender's durable log holds there (nullopt: nothing).
-  void on_append_ack(NodeId follower, Index match, std::optional<Term> term, std::optional<Term> durable_term);
+  void on_append_ack(NodeId follower, Index match, std::optional<Term> term,
+                     std::optional<Term> durable_term);
   // A server's commit index reached `index`, where its log holds `term`;
   // `durable_on` of the `voters` voters hold that entry durably.
   void on_commit_durability(NodeId node, Index index, Term term, std::size_t durable_on, std::size_t voters);
