@@ -35,24 +35,9 @@ ClusterSettings settings_with(bool pre_vote, bool check_quorum) {
   return s;
 }
 
-// Basic Raft with election timeouts so long that no server ever campaigns on
-// its own during a test: only crafted messages change any state.
-ClusterSettings quiet_settings() {
-  ClusterSettings s = basic_settings();
-  s.election_timeout_min = std::chrono::milliseconds(60'000);
-  s.election_timeout_max = std::chrono::milliseconds(120'000);
-  return s;
-}
-
-std::string seed_of(const SimCluster& c) { return "seed " + std::to_string(c.seed()); }
-
 std::string settings_name(const ClusterSettings& s) {
   return std::string("pre_vote=") + (s.pre_vote ? "on" : "off") +
          " check_quorum=" + (s.check_quorum ? "on" : "off");
-}
-
-Entry cmd(Index index, Term term) {
-  return Entry{term, index, EntryType::kCommand, "e" + std::to_string(index) + "t" + std::to_string(term)};
 }
 
 // The bodies of type T among `sent` that went from `from` to `to`.
@@ -109,14 +94,6 @@ bool converged(SimCluster& c) {
     if (!n.running() || n.term() != t || n.leader() != l) return false;
   }
   return true;
-}
-
-std::vector<NodeId> others(const SimCluster& c, NodeId id) {
-  std::vector<NodeId> out;
-  for (NodeId x : c.ids()) {
-    if (x != id) out.push_back(x);
-  }
-  return out;
 }
 
 // CORAFT_SEED replaces every seed, so tests that need several different

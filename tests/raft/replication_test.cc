@@ -26,11 +26,6 @@ void only_campaigner(SimCluster& c, NodeId id) {
   });
 }
 
-Entry cmd(Index index, Term term, std::string data = "") {
-  return Entry{term, index, EntryType::kCommand,
-               data.empty() ? "e" + std::to_string(index) + "t" + std::to_string(term) : data};
-}
-
 // Terms of a server's durable log from index 2 on.
 std::vector<Term> terms_from_2(const SimCluster& c, NodeId id) {
   std::vector<Term> out;

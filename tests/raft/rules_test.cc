@@ -17,18 +17,15 @@ namespace {
 using coro::Duration;
 using coro::TimePoint;
 
-std::string seed_of(const SimCluster& c) { return "seed " + std::to_string(c.seed()); }
-
-Entry cmd(Index index, Term term) {
-  return Entry{term, index, EntryType::kCommand, "e" + std::to_string(index) + "t" + std::to_string(term)};
-}
-
-std::vector<NodeId> others(const SimCluster& c, NodeId id) {
-  std::vector<NodeId> out;
-  for (NodeId x : c.ids()) {
-    if (x != id) out.push_back(x);
+// Proposes `n` commands on `leader`, one every `gap`, and runs until all
+// have completed; false if some did not within five seconds.
+bool propose_spaced(SimCluster& c, NodeId leader, int n, Duration gap) {
+  std::vector<std::shared_ptr<SimCluster::Proposal>> ps;
+  for (int i = 0; i < n; ++i) {
+    ps.push_back(c.propose(leader, "p" + std::to_string(i)));
+    c.run_for(gap);
   }
-  return out;
+  return c.run_until([&] { return std::all_of(ps.begin(), ps.end(), [](auto& p) { return p->done; }); }, 5s);
 }
 
 // Thesis §10.2.1: a leader writes its log in parallel with sending, but
@@ -278,13 +275,7 @@ TEST(Replication, FollowerAcknowledgesEntriesOnlyOnceTheyAreDurable) {
   c.start();
   const NodeId l = c.wait_for_leader();
   ASSERT_NE(l, kNoNode);
-  std::vector<std::shared_ptr<SimCluster::Proposal>> ps;
-  for (int i = 0; i < 20; ++i) {
-    ps.push_back(c.propose(l, "v" + std::to_string(i)));
-    c.run_for(1ms);
-  }
-  ASSERT_TRUE(
-      c.run_until([&] { return std::all_of(ps.begin(), ps.end(), [](auto& p) { return p->done; }); }, 5s));
+  ASSERT_TRUE(propose_spaced(c, l, 20, 1ms));
   EXPECT_GE(acks, 4);
   EXPECT_TRUE(early.empty()) << early.size()
                              << " acknowledgements before the entries were durable, first: " << early.front();
@@ -306,13 +297,7 @@ TEST(Storage, EntriesArrivingDuringAWriteAreWrittenToo) {
   ASSERT_NE(l, kNoNode);
   // Proposals every 2 ms: each server's 10 ms writes always have more
   // entries arriving while they run.
-  std::vector<std::shared_ptr<SimCluster::Proposal>> ps;
-  for (int i = 0; i < 40; ++i) {
-    ps.push_back(c.propose(l, "w" + std::to_string(i)));
-    c.run_for(2ms);
-  }
-  ASSERT_TRUE(
-      c.run_until([&] { return std::all_of(ps.begin(), ps.end(), [](auto& p) { return p->done; }); }, 5s));
+  ASSERT_TRUE(propose_spaced(c, l, 40, 2ms));
   EXPECT_EQ(c.wait_for_convergence(), "");
   for (NodeId id : c.ids()) {
     ASSERT_TRUE(c.node(id).running()) << "node " << id << ": " << c.node(id).status().error.to_string();
@@ -405,9 +390,7 @@ TEST(Replication, LostAppendEntriesAreSentAgain) {
 // of the same leader matches what the follower holds: nothing is removed.
 // @feature replication log-repair
 TEST(Replication, DelayedAppendEntriesNeverTruncateMatchingEntries) {
-  ClusterSettings quiet = basic_settings();
-  quiet.election_timeout_min = std::chrono::milliseconds(60'000);
-  quiet.election_timeout_max = std::chrono::milliseconds(120'000);
+  const ClusterSettings quiet = quiet_settings();
   SimCluster c(sim_options(3, 1012, quiet));
   SCOPED_TRACE(seed_of(c));
   c.start();
@@ -436,9 +419,7 @@ TEST(Replication, DelayedAppendEntriesNeverTruncateMatchingEntries) {
 // not commit them, whatever the leader's commit index says.
 // @feature replication commit
 TEST(Replication, FollowerCommitsNoFurtherThanTheEntriesItMatched) {
-  ClusterSettings quiet = basic_settings();
-  quiet.election_timeout_min = std::chrono::milliseconds(60'000);
-  quiet.election_timeout_max = std::chrono::milliseconds(120'000);
+  const ClusterSettings quiet = quiet_settings();
   SimOptions o = sim_options(3, 1013, quiet);
   o.throw_on_violation = false;
   SimCluster c(o);
@@ -462,10 +443,8 @@ TEST(Replication, FollowerCommitsNoFurtherThanTheEntriesItMatched) {
 // vote and role stay as they were.
 // @feature prevote terms
 TEST(PreVote, APreVoteRequestNeverChangesTheVotersTerm) {
-  ClusterSettings s = basic_settings();
+  ClusterSettings s = quiet_settings();
   s.pre_vote = true;
-  s.election_timeout_min = std::chrono::milliseconds(60'000);
-  s.election_timeout_max = std::chrono::milliseconds(120'000);
   SimCluster c(sim_options(3, 1014, s));
   SCOPED_TRACE(seed_of(c));
   c.start();
@@ -504,9 +483,7 @@ TEST(PreVote, APreVoteRequestNeverChangesTheVotersTerm) {
 // matching one.
 // @feature replication log-repair
 TEST(Replication, RejectionHintNamesTheLastEntryAtOrBelowTheLeadersTerm) {
-  ClusterSettings quiet = basic_settings();
-  quiet.election_timeout_min = std::chrono::milliseconds(60'000);
-  quiet.election_timeout_max = std::chrono::milliseconds(120'000);
+  const ClusterSettings quiet = quiet_settings();
   SimCluster c(sim_options(3, 1015, quiet));
   SCOPED_TRACE(seed_of(c));
   // Server 1: 2..3 of term 1, 4..6 of term 2, 7..8 of term 4.
