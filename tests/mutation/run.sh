@@ -77,6 +77,11 @@ run_campaign() {  # run_campaign <label>: prints "<failing seeds> <first seed>"
   echo "$n ${first:--}"
 }
 
+first_reason() {  # first_reason <label>: what the first failing seed broke ("durable commitment", ...)
+  grep -m 1 '^FAIL seed' "$log/$1.campaign.txt" | sed -e 's/^FAIL seed [0-9]* ([^)]*): //' \
+    -e 's/^invariant violated (seed [0-9]*, step [0-9]*): //' -e 's/^\([^:]*\).*/\1/' -e 's/ *$//'
+}
+
 echo "== baseline build and suite (unmutated)"
 cmake --build "$build" -j2 >"$log/baseline.build.txt" 2>&1 || { echo "baseline build failed: $log/baseline.build.txt"; exit 1; }
 base_fail="$(run_suite baseline)"
@@ -92,7 +97,7 @@ fi
 
 table="$work/results.md"
 {
-  echo "| mutant | rule | kind | caught by the rule's test | other failing tests | campaign ($seeds seeds): failing, first |"
+  echo "| mutant | rule | kind | caught by the rule's test | other failing tests | campaign ($seeds seeds): failing, first (what it broke) |"
   echo "|---|---|---|---|---|---|"
 } >"$table"
 bad=0
@@ -134,7 +139,7 @@ for p in "${mutants[@]}"; do
     camp="timed out after 600 s"
     [[ "$kind" == safety ]] && bad=1
   elif [[ "$camp_n" != 0 ]]; then
-    camp="$camp_n, seed $camp_first"
+    camp="$camp_n, seed $camp_first ($(first_reason "$name"))"
   elif [[ "$kind" == safety ]]; then
     camp="**0**"
     bad=1
@@ -154,5 +159,9 @@ done
 echo
 cat "$table"
 echo
-echo "logs: $log"
+if [[ -z "${CORAFT_MUTATION_DIR:-}" && "$bad" == 0 ]]; then
+  rm -rf "$work"  # a temporary scratch directory, and every mutant met its bar
+else
+  echo "logs: $log"
+fi
 exit "$bad"
