@@ -4,6 +4,11 @@
 //   coraft_campaign --seeds 20000 [--first 1]       a sweep
 //   coraft_campaign --seed 4711 --trace /tmp/t       replay one seed, write its trace
 //   coraft_campaign --seeds 50 --sabotage log|apply  against a broken component
+//   coraft_campaign --seeds 1000 --hashes            one line per seed: its trace hash
+//
+// --hashes records each run's trace hash (every event of the run, in order)
+// and prints "seed <n> <hash>" per seed: two revisions whose outputs are
+// identical scheduled every seed identically (tests/sim/compare_traces.sh).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +23,7 @@ int main(int argc, char** argv) {
   std::uint64_t first = 1, count = 100;
   coraft::sim::CampaignOptions base;
   bool single = false;
+  bool hashes = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -31,10 +37,14 @@ int main(int argc, char** argv) {
       first = std::strtoull(v, nullptr, 10);
       count = 1;
       single = true;
+      base.trace = coraft::testing::TraceMode::kHash;  // the hash it prints
       ++i;
     } else if (a == "--trace" && v) {
       base.trace_dir = v;
       ++i;
+    } else if (a == "--hashes") {
+      hashes = true;
+      base.trace = coraft::testing::TraceMode::kHash;
     } else if (a == "--sabotage" && v) {
       base.sabotage = std::strcmp(v, "log") == 0     ? coraft::sim::Sabotage::kLogAcknowledgesBeforeKeeping
                       : std::strcmp(v, "apply") == 0 ? coraft::sim::Sabotage::kStateMachineAppliesTwice
@@ -42,7 +52,8 @@ int main(int argc, char** argv) {
       ++i;
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--seeds N] [--first S] [--seed S] [--trace DIR] [--sabotage log|apply]\n",
+                   "usage: %s [--seeds N] [--first S] [--seed S] [--trace DIR] [--hashes] "
+                   "[--sabotage log|apply]\n",
                    argv[0]);
       return 2;
     }
@@ -64,6 +75,10 @@ int main(int argc, char** argv) {
     not_applied += r.ops_not_applied;
     gave_up += r.linearizability_gave_up ? 1 : 0;
     ++sizes[r.nodes];
+    if (hashes) {
+      std::printf("seed %llu %016llx\n", static_cast<unsigned long long>(s),
+                  static_cast<unsigned long long>(r.trace_hash));
+    }
     if (!r.ok) {
       ++failures;
       std::printf("FAIL seed %llu (%zu nodes, PreVote %s, CheckQuorum %s, faults %s): %s\n  replay: %s\n",
