@@ -33,10 +33,12 @@ hashes() {  # hashes <side> <rev>
 echo "== building $1 and $2"
 hashes a "$1"
 hashes b "$2"
-if [[ "$(wc -l <"$work/a.txt")" != "$seeds" ]]; then
-  echo "$1 printed no hash for some seeds: does its coraft_campaign know --hashes?" >&2
-  exit 1
-fi
+for side in a:$1 b:$2; do
+  if [[ "$(wc -l <"$work/${side%%:*}.txt")" != "$seeds" ]]; then
+    echo "${side#*:} printed no hash for some seeds: does its coraft_campaign know --hashes?" >&2
+    exit 1
+  fi
+done
 if diff -q "$work/a.txt" "$work/b.txt" >/dev/null; then
   echo "identical: the $seeds trace hashes of $1 and $2 match"
   exit 0
