@@ -208,6 +208,7 @@ SimCluster::SimCluster(SimOptions options) : options_(std::move(options)), rng_(
     s->disk_min = options_.min_disk_latency;
     s->disk_max = options_.max_disk_latency;
     servers_.push_back(std::move(s));
+    voters_.push_back(i);
   }
 }
 
@@ -319,11 +320,7 @@ const SimCluster::Server& SimCluster::server(NodeId id) const {
   return *servers_[id - 1];
 }
 
-std::vector<NodeId> SimCluster::ids() const {
-  std::vector<NodeId> out;
-  for (const auto& s : servers_) out.push_back(s->id);
-  return out;
-}
+std::vector<NodeId> SimCluster::ids() const { return voters_; }
 
 void SimCluster::start() { start(ids()); }
 
@@ -885,7 +882,7 @@ void SimCluster::observe() {
       checker_.on_commit_durability(s.id, i, *t, durable_on, servers_.size());
     }
     if (commit > s.commit_checked) s.commit_checked = commit;
-    if (n.role() == Role::kLeader) checker_.on_leader(s.id, n.term(), ids());
+    if (n.role() == Role::kLeader) checker_.on_leader(s.id, n.term(), voters_);
     checker_.on_observe(s.id, n.role(), n.term(), n.commit_index(),
                         [&n](Index i) { return n.log_term_at(i); });
     if (tracing() && n.commit_index() > s.traced_commit) {

@@ -25,7 +25,7 @@ set -euo pipefail
 
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 seeds="${CORAFT_MUTATION_SEEDS:-1000}"
-work="${CORAFT_MUTATION_DIR:-$(mktemp -d -t coraft-mutation.XXXXXX)}"
+work="${CORAFT_MUTATION_DIR:-$(mktemp -d)}"
 mkdir -p "$work"
 copy="$work/src"
 build="$work/build"

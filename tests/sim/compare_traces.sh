@@ -14,7 +14,7 @@ set -euo pipefail
 (($# >= 2)) || { echo "usage: $0 REV_A REV_B [SEEDS]" >&2; exit 2; }
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 seeds="${3:-1000}"
-work="$(mktemp -d -t coraft-traces.XXXXXX)"
+work="$(mktemp -d)"
 cleanup() {
   for side in a b; do git -C "$src" worktree remove --force "$work/$side" 2>/dev/null || true; done
   rm -rf "$work"

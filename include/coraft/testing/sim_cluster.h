@@ -277,6 +277,7 @@ class SimCluster {
   std::size_t violations_reported_ = 0;
   Stats stats_;
   std::vector<std::unique_ptr<Server>> servers_;
+  std::vector<NodeId> voters_;  // 1..nodes: every server votes (no membership changes yet)
 };
 
 }  // namespace coraft::testing
