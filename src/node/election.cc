@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "node/node_impl.h"
-#include "node/quorum.h"
 
 namespace coraft {
 
@@ -27,13 +26,13 @@ coro::TimePoint RaftNode::Impl::next_deadline() const {
     t = next_heartbeat_;
     if (settings().check_quorum) t = std::min(t, next_quorum_check_);
   }
-  if (!deadlines_.empty()) t = std::min(t, deadlines_.begin()->first);
+  if (const auto d = proposals_.next_deadline()) t = std::min(t, *d);
   return t;
 }
 
 void RaftNode::Impl::on_tick() {
   const coro::TimePoint now = ex_.now();
-  expire_proposals(now);
+  proposals_.expire(now);
   if (!running_) return;
   if (role_ == Role::kLeader) {
     if (settings().check_quorum && now >= next_quorum_check_) {
@@ -89,17 +88,18 @@ void RaftNode::Impl::campaign(bool pre_vote) {
     return;
   }
   // Thesis §9.6: ask first, at term + 1, without changing our own term.
-  votes_granted_.assign(1, id_);
+  tracker_.reset_votes();
+  tracker_.record_vote(id_, true);
   set_leader(kNoNode);
   set_role(Role::kPreCandidate);
   reset_election_deadline();
-  if (votes_granted_.size() >= node::majority(voters().size())) {
+  if (tracker_.tally() == quorum::VoteResult::kWon) {
     become_candidate();
     return;
   }
   const RequestVote rv{term_ + 1, log_.last_index(), log_.last_term(), true};
   for (NodeId v : voters()) {
-    if (v != id_) send(v, rv, 0);
+    if (v != id_) send(v, rv, node::Gate{});
   }
 }
 
@@ -108,7 +108,8 @@ void RaftNode::Impl::become_candidate() {
   vote_ = id_;
   persist_hard_state();
   ++counters_.elections_started;
-  votes_granted_.assign(1, id_);
+  tracker_.reset_votes();
+  tracker_.record_vote(id_, true);
   leader_ = kNoNode;
   const Role old = role_;
   role_ = Role::kCandidate;
@@ -118,14 +119,14 @@ void RaftNode::Impl::become_candidate() {
     emit(NodeEvent::Kind::kTermChanged);
   }
   reset_election_deadline();
-  if (votes_granted_.size() >= node::majority(voters().size())) {
+  if (tracker_.tally() == quorum::VoteResult::kWon) {
     become_leader();
     return;
   }
   // Sent only once the new term and our vote are durable (Figure 2).
   const RequestVote rv{term_, log_.last_index(), log_.last_term(), false};
   for (NodeId v : voters()) {
-    if (v != id_) send(v, rv, hard_state_seq_);
+    if (v != id_) send(v, rv, storage_.hard_state_gate());
   }
 }
 
@@ -133,13 +134,9 @@ void RaftNode::Impl::become_leader() {
   const coro::TimePoint now = ex_.now();
   role_ = Role::kLeader;
   leader_ = id_;
-  votes_granted_.clear();
-  peers_.clear();
-  for (NodeId v : voters()) {
-    if (v == id_) continue;
-    peers_.emplace_back(v, log_.last_index() + 1);
-    peers_.back().touch(now);  // a grace period for CheckQuorum
-  }
+  tracker_.reset_votes();
+  tracker_.start_leading(id_, log_.last_index() + 1,
+                         now);  // last contact now: a grace period for CheckQuorum
   last_leader_contact_ = now;
   next_heartbeat_ = now + settings().heartbeat_interval;
   next_quorum_check_ = now + settings().election_timeout_min;
@@ -148,7 +145,7 @@ void RaftNode::Impl::become_leader() {
   log_.append(noop, true);
   std::vector<Entry> batch;
   batch.push_back(std::move(noop));
-  persist_entries(std::move(batch));
+  storage_.append(std::move(batch));
   broadcast_append(false);
   ticker_wakeup_.notify();
   // Listeners run last: they see a complete leader and may propose at once.
@@ -166,7 +163,7 @@ void RaftNode::Impl::handle_request_vote(NodeId from, const RequestVote& rv) {
     bool grant =
         rv.term > term_ || (rv.term == term_ && (vote_ == kNoNode || vote_ == from) && leader_ == kNoNode);
     grant = grant && !recent && log_up_to_date(rv.last_log_index, rv.last_log_term);
-    send(from, RequestVoteResponse{grant ? rv.term : term_, grant, true}, 0);
+    send(from, RequestVoteResponse{grant ? rv.term : term_, grant, true}, node::Gate{});
     return;
   }
   if (rv.term > term_) {
@@ -177,7 +174,7 @@ void RaftNode::Impl::handle_request_vote(NodeId from, const RequestVote& rv) {
     become_follower(rv.term, kNoNode);
   }
   if (rv.term < term_) {
-    send(from, RequestVoteResponse{term_, false, false}, hard_state_seq_);
+    send(from, RequestVoteResponse{term_, false, false}, storage_.hard_state_gate());
     return;
   }
   const bool grant = (vote_ == kNoNode || vote_ == from) && role_ != Role::kLeader &&
@@ -190,7 +187,7 @@ void RaftNode::Impl::handle_request_vote(NodeId from, const RequestVote& rv) {
   }
   // The reply waits until the vote is durable: one vote per term, even
   // across a crash (Figure 2).
-  send(from, RequestVoteResponse{term_, grant, false}, hard_state_seq_);
+  send(from, RequestVoteResponse{term_, grant, false}, storage_.hard_state_gate());
 }
 
 void RaftNode::Impl::handle_vote_response(NodeId from, const RequestVoteResponse& r) {
@@ -200,9 +197,8 @@ void RaftNode::Impl::handle_vote_response(NodeId from, const RequestVoteResponse
   } else {
     if (role_ != Role::kCandidate || r.term != term_) return;
   }
-  if (std::find(votes_granted_.begin(), votes_granted_.end(), from) != votes_granted_.end()) return;
-  votes_granted_.push_back(from);
-  if (votes_granted_.size() < node::majority(voters().size())) return;
+  if (!tracker_.record_vote(from, true)) return;  // a duplicate
+  if (tracker_.tally() != quorum::VoteResult::kWon) return;
   if (r.pre_vote) {
     become_candidate();
   } else {
@@ -215,11 +211,7 @@ void RaftNode::Impl::handle_vote_response(NodeId from, const RequestVoteResponse
 void RaftNode::Impl::check_quorum() {
   const coro::TimePoint now = ex_.now();
   const auto window = settings().election_timeout_min;
-  std::size_t active = is_voter(id_) ? 1 : 0;
-  for (const auto& p : peers_) {
-    if (is_voter(p.id()) && now - p.last_contact() < window) ++active;
-  }
-  if (active < node::majority(voters().size())) {
+  if (!tracker_.quorum_active(id_, now, window)) {
     become_follower(term_, kNoNode);
     return;
   }

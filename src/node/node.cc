@@ -1,6 +1,8 @@
-// RaftNode facade, lifecycle, status, events, and the term rules of §5.1.
+// RaftNode facade, lifecycle, status, events, proposals, and the term rules
+// of §5.1.
 #include <algorithm>
 #include <exception>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -19,8 +21,11 @@ RaftNode::Impl::Impl(NodeOptions options, LogAPI& log, TransportAPI& transport, 
       ex_(ex),
       ticker_wakeup_(ex),
       flush_wakeup_(ex),
-      storage_wakeup_(ex),
-      apply_wakeup_(ex) {}
+      storage_(log, ex, *this),
+      proposals_([this](ProposeCallback& done, Result<Bytes> outcome) {
+        call_user("a proposal callback", [&] { done(std::move(outcome)); });
+      }),
+      applier_(sm, log_, storage_, proposals_, counters_, ex, *this) {}
 
 RaftNode::Impl::~Impl() {
   if (scope_) {
@@ -79,14 +84,16 @@ coro::Task<Status> RaftNode::Impl::start() {
   }
   if (!log_.has_config()) co_return Status::corrupt("the log holds no configuration entry");
 
-  durable_index_ = log_.last_index();
-  applied_ = sm_.applied_index();
-  if (applied_ > log_.last_index()) {
-    co_return Status::corrupt("the state machine has applied index " + std::to_string(applied_) +
+  storage_.reset(log_.last_index());
+  const Index applied = sm_.applied_index();
+  if (applied > log_.last_index()) {
+    co_return Status::corrupt("the state machine has applied index " + std::to_string(applied) +
                               " beyond the log's last index " + std::to_string(log_.last_index()));
   }
+  applier_.reset(applied, node::Applier::Options{options_.max_cache_bytes, settings().max_bytes_per_message});
+  sync_config();
   // Entry 1 is the bootstrap configuration, identical on every server.
-  commit_ = std::max<Index>(applied_, log_.first_index() == 1 && log_.last_index() >= 1 ? 1 : 0);
+  commit_ = std::max<Index>(applied, log_.first_index() == 1 && log_.last_index() >= 1 ? 1 : 0);
 
   std::uint64_t seed = options_.random_seed;
   if (seed == 0)
@@ -98,8 +105,8 @@ coro::Task<Status> RaftNode::Impl::start() {
   reset_election_deadline();
   scope_ = std::make_unique<coro::TaskScope>(ex_);
   scope_->spawn(ticker());
-  scope_->spawn(storage_worker());
-  scope_->spawn(applier());
+  scope_->spawn(storage_.run(scope_->stop_token()));
+  scope_->spawn(applier_.run(scope_->stop_token()));
   scope_->spawn(flusher());
   co_return Status::ok();
 }
@@ -115,17 +122,16 @@ coro::Task<void> RaftNode::Impl::stop() {
   }
   running_ = false;
   stopping_ = true;
-  fail_all_pending(error_.is_ok() ? Status::stopped() : error_);
-  abandon_reads();
+  proposals_.fail_all(error_.is_ok() ? Status::stopped() : error_);
+  storage_.abandon_reads();
   scope_->request_stop();
   ticker_wakeup_.notify();
-  storage_wakeup_.notify();
-  apply_wakeup_.notify();
+  storage_.wake();
+  applier_.wake();
   flush_wakeup_.notify();
   co_await scope_->join();
   scope_.reset();
-  outbox_.clear();
-  storage_queue_.clear();
+  storage_.clear();
   stopping_ = false;
   for (auto& w : stop_waiters_) w.set_value();
   stop_waiters_.clear();
@@ -135,12 +141,12 @@ void RaftNode::Impl::fail(Status error) {
   if (!error_.is_ok()) return;
   error_ = std::move(error);
   running_ = false;
-  fail_all_pending(error_);
-  abandon_reads();
+  proposals_.fail_all(error_);
+  storage_.abandon_reads();
   if (scope_) scope_->request_stop();
   ticker_wakeup_.notify();
-  storage_wakeup_.notify();
-  apply_wakeup_.notify();
+  storage_.wake();
+  applier_.wake();
   flush_wakeup_.notify();
   emit(NodeEvent::Kind::kFailed);
 }
@@ -178,10 +184,8 @@ void RaftNode::Impl::become_follower(Term term, NodeId leader) {
   const bool was_leader = role_ == Role::kLeader;
   const Role old_role = role_;
   role_ = Role::kFollower;
-  if (was_leader) {
-    peers_.clear();
-  }
-  votes_granted_.clear();
+  if (was_leader) tracker_.stop_leading();
+  tracker_.reset_votes();
   const bool leader_changed = leader_ != leader;
   leader_ = leader;
   if (leader != kNoNode) last_leader_contact_ = ex_.now();
@@ -238,7 +242,7 @@ void RaftNode::Impl::dispatch(Message m) {
     // §5.1: reject a stale leader's request so that it learns the new term;
     // drop stale responses.
     if (auto* ae = std::get_if<AppendEntries>(&m.body)) {
-      send(from, AppendEntriesResponse{term_, false, ae->prev_log_index, 0, 0}, hard_state_seq_);
+      send(from, AppendEntriesResponse{term_, false, ae->prev_log_index, 0, 0}, storage_.hard_state_gate());
     }
     return;
   }
@@ -258,17 +262,83 @@ NodeStatus RaftNode::Impl::status() const {
   s.vote = vote_;
   s.leader = leader_;
   s.commit_index = commit_;
-  s.applied_index = applied_;
+  s.applied_index = applier_.applied();
   s.last_log_index = log_.last_index();
   s.last_log_term = log_.last_term();
-  s.durable_index = stable_index();
+  s.durable_index = storage_.stable_index();
   if (log_.has_config()) s.config = log_.config();
   s.error = error_;
-  for (const auto& p : peers_) {
-    s.peers.push_back(PeerStatus{p.id(), p.match(), p.next(), p.state() == node::Progress::State::kReplicate,
-                                 p.inflight_count(), p.last_contact()});
+  for (const auto& p : tracker_.peers()) {
+    s.peers.push_back(PeerStatus{p.id(), p.match(), p.next(),
+                                 p.state() == tracker::Progress::State::kReplicate, p.inflight_count(),
+                                 p.last_contact()});
   }
   return s;
+}
+
+void RaftNode::Impl::sync_config() {
+  if (!log_.has_config() || log_.config_index() == tracked_config_index_) return;
+  tracked_config_index_ = log_.config_index();
+  tracker_.set_config(quorum::JointConfig(quorum::MajorityConfig(log_.config().voters)));
+}
+
+void RaftNode::Impl::deliver(Message m) {
+  ++counters_.messages_sent;
+  const NodeId to = m.to;
+  call_user("TransportAPI::send", [&] { transport_.send(to, std::move(m)); });
+}
+
+void RaftNode::Impl::on_durable(Index /*through*/, std::size_t entries) {
+  counters_.entries_appended += entries;
+  if (!running_) return;
+  if (role_ == Role::kLeader) maybe_commit();
+  applier_.wake();
+}
+
+// ---- proposals ----
+
+void RaftNode::Impl::propose(Bytes command, ProposeCallback done, coro::Duration timeout) {
+  if (!running_) {
+    done(error_.is_ok() ? Status::stopped() : error_);
+    return;
+  }
+  if (role_ != Role::kLeader) {
+    done(Status::not_leader(leader_));
+    return;
+  }
+  if (proposals_.size() >= options_.max_pending_proposals) {
+    done(Status::unavailable("too many proposals waiting for commit"));
+    return;
+  }
+  ++counters_.proposals;
+  const Index index = log_.last_index() + 1;
+  Entry e{term_, index, EntryType::kCommand, std::move(command)};
+  log_.append(e, true);
+  std::vector<Entry> batch;
+  batch.push_back(std::move(e));
+  storage_.append(std::move(batch));
+  std::optional<coro::TimePoint> deadline;
+  if (timeout > coro::Duration::zero()) deadline = ex_.now() + timeout;
+  if (proposals_.add(index, term_, std::move(done), deadline)) ticker_wakeup_.notify();
+  schedule_flush();
+}
+
+coro::Task<Result<Bytes>> RaftNode::Impl::propose_task(Bytes command, coro::Duration timeout) {
+  auto [promise, future] = coro::make_promise<Bytes>(ex_);
+  // Only the callback owns the promise: if the node drops the callback
+  // without calling it, the future completes with broken_promise.
+  propose(
+      std::move(command),
+      [shared = std::make_shared<coro::Promise<Bytes>>(std::move(promise))](Result<Bytes> r) {
+        if (r.ok()) {
+          shared->set_value(std::move(r).value());
+        } else {
+          shared->set_error(r.status());
+        }
+      },
+      timeout);
+  Result<Bytes> r = co_await std::move(future);
+  co_return r;
 }
 
 // ---- facade ----

@@ -7,19 +7,11 @@
 
 #include "coraft/codec.h"
 #include "node/node_impl.h"
-#include "node/quorum.h"
 
 namespace coraft {
 
-node::Progress* RaftNode::Impl::progress(NodeId id) {
-  for (auto& p : peers_) {
-    if (p.id() == id) return &p;
-  }
-  return nullptr;
-}
-
 void RaftNode::Impl::broadcast_append(bool heartbeat) {
-  for (auto& p : peers_) send_append(p, heartbeat);
+  for (auto& p : tracker_.peers()) send_append(p, heartbeat);
 }
 
 void RaftNode::Impl::schedule_flush() {
@@ -39,7 +31,7 @@ coro::Task<void> RaftNode::Impl::flusher() {
   }
 }
 
-void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
+void RaftNode::Impl::send_append(tracker::Progress& p, bool heartbeat) {
   const auto& s = settings();
   const coro::TimePoint now = ex_.now();
   if (heartbeat) {
@@ -47,7 +39,7 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
     // Recover from lost AppendEntries (or lost acks): a window or probe with
     // no answer for a while is sent again from match + 1.
     const auto stall = std::max<coro::Duration>(2 * s.heartbeat_interval, s.election_timeout_min);
-    if (p.state() == node::Progress::State::kReplicate) {
+    if (p.state() == tracker::Progress::State::kReplicate) {
       if (p.inflight_count() > 0 && now - p.oldest_inflight_sent() >= stall) p.reset_to_probe();
     } else if (p.probe_sent() && now - p.probe_sent_at() >= stall) {
       p.clear_probe();
@@ -57,7 +49,7 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
   while (p.can_send(s.max_inflight_messages, s.max_inflight_bytes)) {
     const Index last = log_.last_index();
     const Index from = p.next();
-    const bool probe = p.state() == node::Progress::State::kProbe;
+    const bool probe = p.state() == tracker::Progress::State::kProbe;
     if (from > last && !probe) break;
     const Index prev = from - 1;
     const std::optional<Term> prev_term = log_.term_at(prev);
@@ -84,8 +76,8 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
       const Index to = std::min<Index>(last + 1, from + s.max_entries_per_message);
       const NodeId peer = p.id();
       const Term term = term_;
-      read_entries(from, to, [this, peer, term, from](std::vector<Entry> entries) {
-        node::Progress* pp = progress(peer);
+      storage_.read(from, to, s.max_bytes_per_message, [this, peer, term, from](std::vector<Entry> entries) {
+        tracker::Progress* pp = tracker_.get(peer);
         if (role_ != Role::kLeader || term_ != term || !pp) return;
         pp->set_read_pending(false);
         if (pp->next() != from || entries.empty()) {
@@ -103,7 +95,7 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
         ae2.entries = std::move(entries);
         pp->on_sent(last_sent, b, ex_.now());
         pp->note_commit_sent(commit_);
-        send(peer, std::move(ae2), hard_state_seq_);
+        send(peer, std::move(ae2), storage_.hard_state_gate());
         send_append(*pp, false);
       });
       return;
@@ -111,13 +103,13 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
     const Index last_sent = ae.entries.empty() ? prev : ae.entries.back().index;
     p.on_sent(last_sent, bytes, now);
     p.note_commit_sent(commit_);
-    send(p.id(), std::move(ae), hard_state_seq_);
+    send(p.id(), std::move(ae), storage_.hard_state_gate());
     sent = true;
     if (probe) break;
   }
   // Nothing new to send, but the commit index moved: tell the follower now
   // rather than at the next heartbeat, so it applies promptly.
-  if (!heartbeat && !sent && p.state() == node::Progress::State::kReplicate && p.inflight_count() == 0 &&
+  if (!heartbeat && !sent && p.state() == tracker::Progress::State::kReplicate && p.inflight_count() == 0 &&
       !p.read_pending() && p.commit_sent() < commit_) {
     send_keepalive(p);
   }
@@ -126,14 +118,14 @@ void RaftNode::Impl::send_append(node::Progress& p, bool heartbeat) {
 // A keepalive asserts only what is known to match (prev = match), so the
 // follower acknowledges it at once, whatever its disk is doing: its election
 // timer and our CheckQuorum never wait behind a slow LogAPI.
-void RaftNode::Impl::send_keepalive(node::Progress& p) {
+void RaftNode::Impl::send_keepalive(tracker::Progress& p) {
   AppendEntries ka;
   ka.term = term_;
   ka.prev_log_index = p.match();
   ka.prev_log_term = log_.term_at(p.match()).value_or(0);
   ka.leader_commit = commit_;
   p.note_commit_sent(std::min(commit_, p.match()));
-  send(p.id(), std::move(ka), hard_state_seq_);
+  send(p.id(), std::move(ka), storage_.hard_state_gate());
 }
 
 namespace {
@@ -188,7 +180,7 @@ void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
     }
     const Term hint_term = log_.term_at(hint).value_or(0);
     // A rejection claims nothing about our log's durability, only our term.
-    send(from, AppendEntriesResponse{term_, false, prev, hint, hint_term}, hard_state_seq_);
+    send(from, AppendEntriesResponse{term_, false, prev, hint, hint_term}, storage_.hard_state_gate());
     return;
   }
 
@@ -207,7 +199,7 @@ void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
       // Proposals at these indexes stay pending: they learn their fate when
       // the index is applied (another server may yet commit their entry).
       log_.truncate_from(e.index);
-      persist_truncate(e.index);
+      storage_.truncate(e.index);
       break;
     }
   }
@@ -218,15 +210,16 @@ void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
       log_.append(ae.entries[j], true);
       fresh.push_back(std::move(ae.entries[j]));
     }
-    persist_entries(std::move(fresh));
+    storage_.append(std::move(fresh));
   }
+  sync_config();
   const Index match = prev + n;
   // Acknowledged only once the entries through `match` are durable. When
   // they already are (a heartbeat, a duplicate), the ack needs only our
   // term on disk: it never waits behind unrelated slow writes.
-  const bool already_durable = k == n && match <= stable_index();
+  const bool already_durable = k == n && match <= storage_.stable_index();
   send(from, AppendEntriesResponse{term_, true, match, 0, 0},
-       already_durable ? hard_state_seq_ : next_seq_ - 1);
+       already_durable ? storage_.hard_state_gate() : storage_.tail());
   // §5.3: commit = min(leaderCommit, index of last new entry).
   const Index new_commit = std::min(ae.leader_commit, match);
   if (new_commit > commit_) set_commit(new_commit);
@@ -234,7 +227,7 @@ void RaftNode::Impl::handle_append_entries(NodeId from, AppendEntries ae) {
 
 void RaftNode::Impl::handle_append_response(NodeId from, const AppendEntriesResponse& r) {
   if (role_ != Role::kLeader) return;
-  node::Progress* p = progress(from);
+  tracker::Progress* p = tracker_.get(from);
   if (!p) return;
   p->touch(ex_.now());
   if (r.success) {
@@ -260,17 +253,8 @@ void RaftNode::Impl::handle_append_response(NodeId from, const AppendEntriesResp
 // earlier entries commit indirectly with them.
 void RaftNode::Impl::maybe_commit() {
   if (role_ != Role::kLeader) return;
-  match_scratch_.clear();
-  for (NodeId v : voters()) {
-    if (v == id_) {
-      match_scratch_.push_back(stable_index());
-    } else if (node::Progress* p = progress(v)) {
-      match_scratch_.push_back(p->match());
-    } else {
-      match_scratch_.push_back(0);
-    }
-  }
-  const Index q = node::quorum_match_index(match_scratch_, sort_scratch_);
+  // Thesis §10.2.1: the leader counts itself only through what is durable.
+  const Index q = tracker_.committed(id_, storage_.stable_index());
   if (q > commit_ && log_.term_at(q) == term_) {
     set_commit(q);
     // Followers learn the new commit index with the next message; send it
@@ -283,7 +267,7 @@ void RaftNode::Impl::maybe_commit() {
 void RaftNode::Impl::set_commit(Index index) {
   if (index <= commit_) return;
   commit_ = index;
-  apply_wakeup_.notify();
+  applier_.wake();
 }
 
 }  // namespace coraft

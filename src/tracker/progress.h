@@ -1,5 +1,16 @@
-// A leader's view of one follower's log (thesis §3.5, §10.2.1): what it has
-// matched, what to send next, and the window of AppendEntries in flight.
+// Progress: a leader's view of one follower's log (thesis §3.5, §10.2.1):
+// what it has matched, what to send next, and the window of AppendEntries in
+// flight.
+//
+// Contract:
+//  - match() only grows (stale acknowledgements change nothing); next() is
+//    always above match().
+//  - kProbe: one AppendEntries at a time (probe_sent()), until an answer
+//    shows the logs match; kReplicate: pipelined, up to a window of messages
+//    and bytes, next() running ahead of match().
+//  - A rejection moves next() back (never to or below match()) and returns
+//    to kProbe; a rejection that is stale (older than match(), or not the
+//    probe in flight) is ignored.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +19,7 @@
 #include "coraft/coro/executor.h"
 #include "coraft/types.h"
 
-namespace coraft::node {
+namespace coraft::tracker {
 
 class Progress {
  public:
@@ -133,4 +144,4 @@ class Progress {
   Index commit_sent_ = 0;
 };
 
-}  // namespace coraft::node
+}  // namespace coraft::tracker
