@@ -6,7 +6,8 @@
 // Contract:
 //  - set_config() replaces the configuration; the node calls it whenever the
 //    latest configuration in its log changes (thesis §4.1: in effect once
-//    appended). Progress of members that stay is kept.
+//    appended). Progress of members that stay is kept, that of members that
+//    left is dropped.
 //  - start_leading() creates a fresh Progress for every other member, next
 //    index `next`, last contact `now` (a grace period for CheckQuorum);
 //    stop_leading() drops them all.
