@@ -26,14 +26,11 @@ coro::TimePoint RaftNode::Impl::next_deadline() const {
     t = next_heartbeat_;
     if (settings().check_quorum) t = std::min(t, next_quorum_check_);
   }
-  if (const auto d = proposals_.next_deadline()) t = std::min(t, *d);
   return t;
 }
 
 void RaftNode::Impl::on_tick() {
   const coro::TimePoint now = ex_.now();
-  proposals_.expire(now);
-  if (!running_) return;
   if (role_ == Role::kLeader) {
     if (settings().check_quorum && now >= next_quorum_check_) {
       check_quorum();

@@ -22,9 +22,10 @@ RaftNode::Impl::Impl(NodeOptions options, LogAPI& log, TransportAPI& transport, 
       ticker_wakeup_(ex),
       flush_wakeup_(ex),
       storage_(log, ex, *this),
-      proposals_([this](ProposeCallback& done, Result<Bytes> outcome) {
-        call_user("a proposal callback", [&] { done(std::move(outcome)); });
-      }),
+      proposals_(ex,
+                 [this](ProposeCallback& done, Result<Bytes> outcome) {
+                   call_user("a proposal callback", [&] { done(std::move(outcome)); });
+                 }),
       applier_(sm, log_, storage_, proposals_, counters_, ex, *this) {}
 
 RaftNode::Impl::~Impl() {
@@ -108,6 +109,7 @@ coro::Task<Status> RaftNode::Impl::start() {
   scope_->spawn(storage_.run(scope_->stop_token()));
   scope_->spawn(applier_.run(scope_->stop_token()));
   scope_->spawn(flusher());
+  scope_->spawn(proposals_.run(scope_->stop_token()));
   co_return Status::ok();
 }
 
@@ -129,6 +131,7 @@ coro::Task<void> RaftNode::Impl::stop() {
   storage_.wake();
   applier_.wake();
   flush_wakeup_.notify();
+  proposals_.wake();
   co_await scope_->join();
   scope_.reset();
   storage_.clear();
@@ -148,6 +151,7 @@ void RaftNode::Impl::fail(Status error) {
   storage_.wake();
   applier_.wake();
   flush_wakeup_.notify();
+  proposals_.wake();
   emit(NodeEvent::Kind::kFailed);
 }
 
@@ -319,7 +323,7 @@ void RaftNode::Impl::propose(Bytes command, ProposeCallback done, coro::Duration
   storage_.append(std::move(batch));
   std::optional<coro::TimePoint> deadline;
   if (timeout > coro::Duration::zero()) deadline = ex_.now() + timeout;
-  if (proposals_.add(index, term_, std::move(done), deadline)) ticker_wakeup_.notify();
+  proposals_.add(index, term_, std::move(done), deadline);
   schedule_flush();
 }
 

@@ -14,9 +14,10 @@
 //
 // The protocol logic is synchronous: it runs inside receive(), propose() and
 // timer ticks, changes the in-memory state, queues LogAPI work and sends the
-// messages whose durable preconditions hold. Four coroutines do the waiting:
-// the ticker (timers), the storage worker, the applier and the flusher
-// (batched sends after proposals).
+// messages whose durable preconditions hold. Five coroutines do the waiting:
+// the ticker (election, heartbeat and CheckQuorum timers), the storage
+// worker, the applier, the flusher (batched sends after proposals) and the
+// proposal tracker's deadline timer.
 #pragma once
 
 #include <cstdint>

@@ -7,15 +7,27 @@
 
 namespace coraft::node {
 
-bool ProposalTracker::add(Index index, Term term, ProposeCallback done,
+void ProposalTracker::add(Index index, Term term, ProposeCallback done,
                           std::optional<coro::TimePoint> deadline) {
   const std::uint64_t id = next_id_++;
   auto it = pending_.emplace_hint(pending_.end(), index, Pending{term, id, std::move(done), std::nullopt});
   ++terms_[term];
-  if (!deadline) return false;
+  if (!deadline) return;
   const bool earliest = deadlines_.empty() || *deadline < deadlines_.begin()->first;
   it->second.deadline = deadlines_.emplace(*deadline, Deadline{index, id});
-  return earliest;
+  if (earliest) wakeup_.notify();  // the timer must move up
+}
+
+coro::Task<void> ProposalTracker::run(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    if (deadlines_.empty()) {
+      co_await wakeup_.wait();
+    } else {
+      co_await wakeup_.wait_until(deadlines_.begin()->first);
+    }
+    if (stop.stop_requested()) break;
+    expire(ex_.now());
+  }
 }
 
 std::optional<coro::TimePoint> ProposalTracker::next_deadline() const {

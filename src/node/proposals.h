@@ -14,8 +14,10 @@
 //    leadership_lost (§5.3 Log Matching: a log holding (i, t) holds terms
 //    <= t below i, so once a newer term's entry is applied at or below a
 //    proposal's index, that proposal's entry can never commit).
-//  - expire(now): proposals whose deadline passed get timeout (the entry may
-//    still commit). fail_all(status): every proposal gets `status`.
+//  - Deadlines run on the tracker's own timer (run()), not on the node's
+//    election and heartbeat ticker: a proposal whose deadline passed gets
+//    timeout (its entry may still commit). fail_all(status): every proposal
+//    gets `status`.
 #pragma once
 
 #include <cstddef>
@@ -23,11 +25,14 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stop_token>
 
 #include "coraft/coro/executor.h"
+#include "coraft/coro/task.h"
 #include "coraft/raft_node.h"
 #include "coraft/status.h"
 #include "coraft/types.h"
+#include "node/wakeup.h"
 
 namespace coraft::node {
 
@@ -36,21 +41,26 @@ class ProposalTracker {
   // Calls one callback with its outcome; must not throw.
   using Invoke = std::function<void(ProposeCallback&, Result<Bytes>)>;
 
-  explicit ProposalTracker(Invoke invoke) : invoke_(std::move(invoke)) {}
+  ProposalTracker(coro::Executor& ex, Invoke invoke) : ex_(ex), invoke_(std::move(invoke)), wakeup_(ex) {}
 
   std::size_t size() const { return pending_.size(); }
   bool empty() const { return pending_.empty(); }
 
-  // Adds a proposal for the entry (index, term). Returns true when its
-  // deadline is now the earliest one (the timer must be moved up).
-  bool add(Index index, Term term, ProposeCallback done, std::optional<coro::TimePoint> deadline);
+  // Adds a proposal for the entry (index, term), timing out at `deadline`.
+  void add(Index index, Term term, ProposeCallback done, std::optional<coro::TimePoint> deadline);
 
   // The earliest deadline, if any proposal has one.
   std::optional<coro::TimePoint> next_deadline() const;
 
   void complete(Index index, Term term, Result<Bytes> outcome);
+  // Times out every proposal whose deadline is at or before `now` (run()
+  // does it at each deadline).
   void expire(coro::TimePoint now);
   void fail_all(const Status& status);
+
+  // The deadline timer: runs until `stop` is requested.
+  coro::Task<void> run(std::stop_token stop);
+  void wake() { wakeup_.notify(); }
 
  private:
   struct Deadline {
@@ -70,7 +80,9 @@ class ProposalTracker {
   ProposeCallback take(PendingMap::iterator it);
   void fail_older_than(Term term);
 
+  coro::Executor& ex_;
   Invoke invoke_;
+  Wakeup wakeup_;
   PendingMap pending_;
   std::map<Term, std::size_t> terms_;  // how many pending proposals per term
   std::uint64_t next_id_ = 1;

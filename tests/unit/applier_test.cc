@@ -86,7 +86,7 @@ class ApplierTest : public ::testing::Test {
   LogView view;
   StoragePipeline storage{log, ex, host};
   std::vector<std::string> results;
-  ProposalTracker proposals{[](ProposeCallback& done, Result<Bytes> r) { done(std::move(r)); }};
+  ProposalTracker proposals{ex, [](ProposeCallback& done, Result<Bytes> r) { done(std::move(r)); }};
   NodeCounters counters;
   RecordingSM sm;
   Applier applier{sm, view, storage, proposals, counters, ex, host};

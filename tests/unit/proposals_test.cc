@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "coraft/coro/manual_executor.h"
+#include "coraft/coro/sync_wait.h"
+#include "coraft/coro/task_scope.h"
+
 namespace coraft::node {
 namespace {
 
@@ -26,8 +30,9 @@ class ProposalTrackerTest : public ::testing::Test {
   ProposeCallback record(std::string name) {
     return [this, name](Result<Bytes> r) { log.push_back(name + ": " + show(r)); };
   }
+  coro::ManualExecutor ex;
   std::vector<std::string> log;
-  ProposalTracker tracker{[](ProposeCallback& done, Result<Bytes> r) { done(std::move(r)); }};
+  ProposalTracker tracker{ex, [](ProposeCallback& done, Result<Bytes> r) { done(std::move(r)); }};
 };
 
 TEST_F(ProposalTrackerTest, OwnEntryGetsItsResult) {
@@ -66,10 +71,10 @@ TEST_F(ProposalTrackerTest, SeveralProposalsOnOneIndexEachLearnTheirFate) {
 
 TEST_F(ProposalTrackerTest, DeadlinesExpireInOrderAndReportTimeout) {
   EXPECT_FALSE(tracker.next_deadline());
-  EXPECT_FALSE(tracker.add(1, 1, record("none"), std::nullopt));
-  EXPECT_TRUE(tracker.add(2, 1, record("late"), at(50)));
-  EXPECT_TRUE(tracker.add(3, 1, record("early"), at(20))) << "earlier than every other deadline";
-  EXPECT_FALSE(tracker.add(4, 1, record("later"), at(60)));
+  tracker.add(1, 1, record("none"), std::nullopt);
+  tracker.add(2, 1, record("late"), at(50));
+  tracker.add(3, 1, record("early"), at(20));
+  tracker.add(4, 1, record("later"), at(60));
   EXPECT_EQ(tracker.next_deadline(), at(20));
   tracker.expire(at(19));
   EXPECT_TRUE(log.empty());
@@ -82,6 +87,29 @@ TEST_F(ProposalTrackerTest, DeadlinesExpireInOrderAndReportTimeout) {
   tracker.expire(at(100));
   EXPECT_EQ(log.back(), "later: ok done");
   EXPECT_EQ(tracker.size(), 1u) << "the one without a deadline waits on";
+}
+
+TEST_F(ProposalTrackerTest, OwnTimerFiresAtEachDeadline) {
+  coro::TaskScope scope(ex);
+  scope.spawn(tracker.run(scope.stop_token()));
+  ex.run_until_idle();
+  tracker.add(1, 1, record("at 50"), at(50));
+  ex.run_until_idle();
+  // A new earliest deadline moves the timer up.
+  tracker.add(2, 1, record("at 20"), at(20));
+  tracker.add(3, 1, record("none"), std::nullopt);
+  ex.advance_to(at(19));
+  EXPECT_TRUE(log.empty());
+  ex.advance_to(at(20));
+  EXPECT_EQ(log, (std::vector<std::string>{"at 20: timeout"}));
+  ex.advance_to(at(49));
+  EXPECT_EQ(log.size(), 1u);
+  ex.advance_to(at(50));
+  EXPECT_EQ(log.back(), "at 50: timeout");
+  EXPECT_EQ(tracker.size(), 1u);
+  scope.request_stop();
+  tracker.wake();
+  coro::sync_wait(ex, scope.join());
 }
 
 TEST_F(ProposalTrackerTest, FailAllCompletesEveryProposal) {
