@@ -1,8 +1,10 @@
 // A minimal program that uses coraft through its installed or embedded
-// package: runs a coroutine on the ManualExecutor and checks the result.
+// package: runs a coroutine on the ManualExecutor, writes to a MemoryLog
+// (coraft::assist), and checks the results.
 #include <chrono>
 #include <cstdio>
 
+#include "coraft/assist/memory_log.h"
 #include "coraft/coro/manual_executor.h"
 #include "coraft/coro/sleep.h"
 #include "coraft/coro/sync_wait.h"
@@ -13,7 +15,10 @@ namespace {
 
 coraft::coro::Task<int> answer(coraft::coro::Executor* ex) {
   co_await coraft::coro::sleep_for(*ex, std::chrono::milliseconds(5));
-  co_return 42;
+  coraft::assist::MemoryLog log;
+  co_await log.save_hard_state(coraft::HardState{40, 2});
+  coraft::LogState state = co_await log.load();
+  co_return static_cast<int>(state.hard_state.term + state.hard_state.vote);
 }
 
 }  // namespace
