@@ -156,6 +156,15 @@ class RaftNode {
   // stop the node with an internal error.
   void propose(Bytes command, ProposeCallback done, coro::Duration timeout = coro::Duration::zero());
 
+  // Makes this server's election timeout expire now (etcd raft's MsgHup):
+  // it campaigns at once, as if its timer had fired (a pre-vote round first
+  // when the cluster uses PreVote; a kElectionTimeout event as usual).
+  // Followers that still hear from a live leader refuse it under PreVote or
+  // CheckQuorum, as they refuse any campaigner. For tests and operators.
+  // Returns stopped when the node is not running, invalid_argument when it
+  // is the leader or not a voter.
+  Status campaign();
+
   // Entry point for messages from the transport.
   void receive(Message message);
   // Decodes with coraft's codec, then receive(). Corrupt input is rejected
@@ -187,9 +196,8 @@ class RaftNode {
   // that throws stops the node with an internal error.
   void subscribe(EventListener listener);
 
-  class Impl;
-
  private:
+  class Impl;
   std::unique_ptr<Impl> impl_;
 };
 

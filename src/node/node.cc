@@ -219,6 +219,19 @@ void RaftNode::Impl::receive(Message m) {
   }
 }
 
+Status RaftNode::Impl::campaign_now() {
+  if (!running_) return error_.is_ok() ? Status::stopped() : error_;
+  if (role_ == Role::kLeader) return Status::invalid_argument("this server is the leader");
+  if (!is_voter(id_)) return Status::invalid_argument("this server is not a voter");
+  try {
+    campaign(settings().pre_vote);
+    ticker_wakeup_.notify();  // the ticker may be waiting for a later deadline
+  } catch (const std::exception& e) {
+    fail(Status::internal(std::string("campaign: ") + e.what()));
+  }
+  return Status::ok();
+}
+
 void RaftNode::Impl::dispatch(Message m) {
   ++counters_.messages_received;
   if (m.to != id_ && m.to != kNoNode) return;
@@ -362,6 +375,7 @@ void RaftNode::propose(Bytes command, ProposeCallback done, coro::Duration timeo
   impl_->propose(std::move(command), std::move(done), timeout);
 }
 void RaftNode::receive(Message message) { impl_->receive(std::move(message)); }
+Status RaftNode::campaign() { return impl_->campaign_now(); }
 
 Status RaftNode::receive_bytes(std::string_view bytes) {
   Result<Message> m = decode_message(bytes);

@@ -53,6 +53,7 @@ class RaftNode::Impl final : private node::StoragePipeline::Host, private node::
   coro::Task<Status> start();
   coro::Task<void> stop();
   void receive(Message m);
+  Status campaign_now();
   void propose(Bytes command, ProposeCallback done, coro::Duration timeout);
   coro::Task<Result<Bytes>> propose_task(Bytes command, coro::Duration timeout);
   NodeStatus status() const;

@@ -101,15 +101,21 @@ class SimLog final : public LogAPI {
 // Records what it applies; the result of a command is its index, in text.
 class SimStateMachine final : public StateMachine {
  public:
-  SimStateMachine(NodeId id, InvariantChecker& checker, TraceHook trace)
-      : id_(id), checker_(checker), trace_(std::move(trace)) {}
+  SimStateMachine(NodeId id, InvariantChecker& checker, TraceHook trace,
+                  std::vector<AppliedCommand> applied = {}, Index applied_index = 0)
+      : id_(id),
+        checker_(checker),
+        trace_(std::move(trace)),
+        applied_(std::move(applied)),
+        applied_index_(applied_index) {}
   coro::Task<Bytes> apply(Index index, Bytes command) override {
     checker_.on_apply(id_, index, command);
     if (trace_) trace_(TraceKind::kApply, kNoNode, std::to_string(index) + ": " + command.substr(0, 24));
     applied_.push_back(AppliedCommand{index, std::move(command)});
     co_return std::to_string(index);
   }
-  Index applied_index() const override { return 0; }
+  // What it had applied when it was created (preload), else 0.
+  Index applied_index() const override { return applied_index_; }
   const std::vector<AppliedCommand>& applied() const { return applied_; }
 
  private:
@@ -117,6 +123,7 @@ class SimStateMachine final : public StateMachine {
   InvariantChecker& checker_;
   TraceHook trace_;
   std::vector<AppliedCommand> applied_;
+  Index applied_index_;
 };
 
 }  // namespace
@@ -157,6 +164,9 @@ class SimCluster::Server {
   coro::Duration disk_max{};
   bool crash_pending = false;
   bool failure_reported = false;
+  // preload(applied): what the state machine holds at the first start.
+  std::vector<AppliedCommand> preapplied;
+  Index preapplied_index = 0;
   Status start_status;
   std::vector<Message> held;
 
@@ -346,7 +356,10 @@ void SimCluster::start(const std::vector<NodeId>& which) {
       log = s.wrapped.get();
     }
     s.transport = std::make_unique<SimTransport>(*this);
-    s.sm = std::make_unique<SimStateMachine>(s.id, checker_, hook);
+    s.sm =
+        std::make_unique<SimStateMachine>(s.id, checker_, hook, std::move(s.preapplied), s.preapplied_index);
+    s.preapplied.clear();
+    s.preapplied_index = 0;
     StateMachine* sm = s.sm.get();
     if (options_.wrap_state_machine) {
       s.wrapped_sm = options_.wrap_state_machine(s.id, *s.sm);
@@ -772,9 +785,16 @@ NodeId SimCluster::wait_for_leader(coro::Duration timeout) {
 
 const assist::MemoryLog& SimCluster::durable_log(NodeId id) const { return server(id).durable; }
 
-void SimCluster::preload(NodeId id, HardState hard_state, std::vector<Entry> entries) {
+void SimCluster::preload(NodeId id, HardState hard_state, std::vector<Entry> entries, Index applied) {
   Server& s = server(id);
   if (s.up || s.durable.last_index() != 0) throw std::logic_error("preload only before the first start");
+  if (applied > entries.size() + 1) throw std::logic_error("preload: applied beyond the preloaded log");
+  s.preapplied.clear();
+  for (const Entry& e : entries) {
+    if (e.index <= applied && e.type == EntryType::kCommand)
+      s.preapplied.push_back(AppliedCommand{e.index, e.data});
+  }
+  s.preapplied_index = applied;
   ClusterConfig config;
   config.voters = ids();
   config.settings = options_.settings;
@@ -784,6 +804,13 @@ void SimCluster::preload(NodeId id, HardState hard_state, std::vector<Entry> ent
   coro::ManualExecutor ex;
   coro::sync_wait(ex, s.durable.save_hard_state(hard_state));
   coro::sync_wait(ex, s.durable.append(std::move(all)));
+}
+
+void SimCluster::campaign_now(NodeId id) {
+  Server& s = server(id);
+  if (!s.up || !s.node) throw std::logic_error("campaign_now: node " + std::to_string(id) + " is down");
+  const Status st = s.node->campaign();
+  if (!st.is_ok()) throw std::logic_error("campaign_now: node " + std::to_string(id) + ": " + st.to_string());
 }
 
 const std::vector<AppliedCommand>& SimCluster::applied(NodeId id) const {

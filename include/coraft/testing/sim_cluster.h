@@ -179,6 +179,10 @@ class SimCluster {
   coro::Executor& executor(NodeId id);
   // The running leader with the highest term, or kNoNode.
   NodeId leader() const;
+  // Makes server `id`'s election timer fire now (RaftNode::campaign), so a
+  // scripted scenario chooses who campaigns first. Throws std::logic_error
+  // when the node refuses (down, leader, not a voter).
+  void campaign_now(NodeId id);
   // Runs until exactly one running server of the highest term leads.
   NodeId wait_for_leader(coro::Duration timeout = 10s);
   // Why the cluster has not converged, or empty when it has: every server
@@ -191,7 +195,14 @@ class SimCluster {
   const assist::MemoryLog& durable_log(NodeId id) const;
   // Before start(): gives a server a durable state and log, as if it had
   // run before. `entries` start at index 2 (entry 1 is the configuration).
-  void preload(NodeId id, HardState hard_state, std::vector<Entry> entries);
+  // With `applied` > 0, the server's state machine has durably applied the
+  // entries through `applied` when it first starts, so the server starts
+  // with that commit index (Figure 2's commitIndex is volatile: a server
+  // knows at start only what its state machine applied). Such entries must
+  // be committed in the scenario (a majority holds them), or the checker
+  // reports it. Restarts after the first start begin with an empty state
+  // machine, as usual.
+  void preload(NodeId id, HardState hard_state, std::vector<Entry> entries, Index applied = 0);
   const std::vector<AppliedCommand>& applied(NodeId id) const;
 
   // ---- proposals ----
