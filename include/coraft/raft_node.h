@@ -52,6 +52,9 @@ struct NodeOptions {
   // Most proposals waiting for commit on this leader; more fail with
   // Status::unavailable. Default: 100,000.
   std::size_t max_pending_proposals = 100'000;
+  // Most commands in one StateMachine::apply_batch call (a state machine
+  // over a database applies each batch in one transaction). Default: 1024.
+  std::size_t max_apply_batch = 1024;
 };
 
 struct PeerStatus {

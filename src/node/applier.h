@@ -7,12 +7,16 @@
 //    a crash could take back from this server's log.
 //  - Entries come from the LogView's cache, or are read back through the
 //    storage pipeline when evicted or never cached (after a restart).
-//  - One StateMachine call at a time, on the node's executor. After each
-//    entry (commands, no-ops and configurations alike) applied() advances
-//    and ProposalTracker::complete runs with the entry's result (for a
-//    command) or leadership_lost (other kinds carry no proposal).
-//  - A StateMachine that throws stops the node (Host::on_failure): an entry
-//    that cannot be applied is never skipped.
+//  - Batches: every committed, stable entry it has (up to max_batch), whose
+//    commands go to StateMachine::apply_batch in one call; one call at a
+//    time, on the node's executor. After the call, applied() advances over
+//    the whole batch (commands, no-ops and configurations alike) and
+//    ProposalTracker::complete runs for each entry, in order, with the
+//    command's result, or leadership_lost for other kinds (they carry no
+//    proposal).
+//  - A StateMachine that throws, or returns a wrong number of results,
+//    stops the node (Host::on_failure): an entry that cannot be applied is
+//    never skipped.
 //  - After each batch, applied entries beyond the cache budget are evicted.
 #pragma once
 
@@ -46,6 +50,7 @@ class Applier {
   struct Options {
     std::uint64_t max_cache_bytes = 0;  // NodeOptions::max_cache_bytes
     std::uint64_t max_read_bytes = 0;   // one read-back of evicted entries
+    std::size_t max_batch = 1024;       // NodeOptions::max_apply_batch
   };
 
   Applier(StateMachine& sm, LogView& log, StoragePipeline& storage, ProposalTracker& proposals,

@@ -43,6 +43,7 @@ coro::Task<Status> RaftNode::Impl::start() {
   }
   started_once_ = true;
   if (id_ == kNoNode) co_return Status::invalid_argument("node id 0 is reserved");
+  if (options_.max_apply_batch == 0) co_return Status::invalid_argument("max_apply_batch must be positive");
 
   LogState state;
   try {
@@ -91,7 +92,8 @@ coro::Task<Status> RaftNode::Impl::start() {
     co_return Status::corrupt("the state machine has applied index " + std::to_string(applied) +
                               " beyond the log's last index " + std::to_string(log_.last_index()));
   }
-  applier_.reset(applied, node::Applier::Options{options_.max_cache_bytes, settings().max_bytes_per_message});
+  applier_.reset(applied, node::Applier::Options{options_.max_cache_bytes, settings().max_bytes_per_message,
+                                                 options_.max_apply_batch});
   sync_config();
   // Entry 1 is the bootstrap configuration, identical on every server.
   commit_ = std::max<Index>(applied, log_.first_index() == 1 && log_.last_index() >= 1 ? 1 : 0);

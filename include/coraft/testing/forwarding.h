@@ -32,6 +32,9 @@ class ForwardingLog : public LogAPI {
   LogAPI& inner_;
 };
 
+// Forwards apply() and applied_index(). apply_batch() is deliberately not
+// forwarded: its default calls this object's apply(), so a wrapper that
+// overrides apply() sees every command.
 class ForwardingStateMachine : public StateMachine {
  public:
   explicit ForwardingStateMachine(StateMachine& inner) : inner_(inner) {}
