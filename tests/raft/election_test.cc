@@ -1,6 +1,7 @@
-// Election conformance tests on the deterministic SimCluster: the term rules
-// (§5.1), leader election (§5.2), the election restriction (§5.4.1), PreVote
-// (thesis §9.6) and CheckQuorum (thesis §6.2, §4.2.3).
+// Election conformance tests on the deterministic SimCluster: leader
+// election (§5.2), one vote per term (§5.2, Figure 2), the election
+// restriction (§5.4.1), split votes, candidates stepping down, and
+// randomized elections across cluster sizes and settings.
 //
 // Every test names the rule it checks and cites the paper ("§") or the
 // thesis. Every run prints its seed on failure (CORAFT_SEED=<n> replays one
@@ -12,13 +13,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
-#include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
-#include "raft/sim_helpers.h"
+#include "raft/cluster_fixture.h"
 
 namespace coraft::test {
 namespace {
@@ -27,48 +28,6 @@ using coro::Duration;
 using coro::TimePoint;
 
 // ---------------------------------------------------------------- helpers
-
-ClusterSettings settings_with(bool pre_vote, bool check_quorum) {
-  ClusterSettings s;
-  s.pre_vote = pre_vote;
-  s.check_quorum = check_quorum;
-  return s;
-}
-
-std::string settings_name(const ClusterSettings& s) {
-  return std::string("pre_vote=") + (s.pre_vote ? "on" : "off") +
-         " check_quorum=" + (s.check_quorum ? "on" : "off");
-}
-
-// The bodies of type T among `sent` that went from `from` to `to`.
-template <typename T>
-std::vector<T> bodies(const std::vector<Message>& sent, NodeId from, NodeId to) {
-  std::vector<T> out;
-  for (const Message& m : sent) {
-    if (m.from != from || m.to != to) continue;
-    if (const T* b = std::get_if<T>(&m.body)) out.push_back(*b);
-  }
-  return out;
-}
-
-// The node events one server reports, with the (global) time they happened.
-struct Seen {
-  TimePoint at;
-  NodeEvent event;
-};
-using SeenLog = std::shared_ptr<std::vector<Seen>>;
-
-SeenLog watch(SimCluster& c, NodeId id) {
-  auto log = std::make_shared<std::vector<Seen>>();
-  c.node(id).subscribe([&c, log](const NodeEvent& e) { log->push_back(Seen{c.now(), e}); });
-  return log;
-}
-
-bool ever_led(const std::vector<Seen>& log) {
-  return std::any_of(log.begin(), log.end(), [](const Seen& s) {
-    return s.event.kind == NodeEvent::Kind::kRoleChanged && s.event.role == Role::kLeader;
-  });
-}
 
 // The times and terms at which a server started an election (became, or
 // stayed, a candidate with a new term).
@@ -82,200 +41,18 @@ std::vector<std::pair<TimePoint, Term>> candidacies(const std::vector<Seen>& log
   return out;
 }
 
-// One running leader of the highest term, and every running server follows
-// it in that term.
-bool converged(SimCluster& c) {
-  const NodeId l = c.leader();
-  if (l == kNoNode) return false;
-  const Term t = c.node(l).term();
-  for (NodeId id : c.ids()) {
-    if (!c.is_up(id)) continue;
-    const RaftNode& n = c.node(id);
-    if (!n.running() || n.term() != t || n.leader() != l) return false;
-  }
-  return true;
-}
-
 // CORAFT_SEED replaces every seed, so tests that need several different
 // seeds skip their across-seeds expectations then.
 bool seed_overridden() { return std::getenv("CORAFT_SEED") != nullptr; }
-
-double ms(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-// ======================================================= §5.1 term rules
-
-// @feature terms
-// §5.1: "If a server receives a request with a stale term number, it rejects
-// the request" - and the reply carries the receiver's newer term so that the
-// sender updates itself. Stale responses are ignored.
-TEST(TermRules, StaleTermIsRejectedWithTheNewerTerm) {
-  SimCluster c(sim_options(3, 101, quiet_settings()));
-  SCOPED_TRACE(seed_of(c));
-  c.start();
-  std::vector<Message> sent;
-  c.set_filter([&](Message& m) {
-    sent.push_back(m);
-    return false;  // observe only: the crafted senders are not really talking
-  });
-
-  // Node 1 learns term 5 from a leader, node 2.
-  c.inject(Message{
-      2, 1,
-      AppendEntries{.term = 5, .prev_log_index = 1, .prev_log_term = 1, .leader_commit = 1, .entries = {}}});
-  c.run_for(10ms);
-  ASSERT_EQ(c.node(1).term(), 5u);
-  ASSERT_EQ(c.node(1).leader(), 2u);
-
-  // A stale AppendEntries (term 3) is rejected with term 5.
-  sent.clear();
-  c.inject(Message{
-      3, 1,
-      AppendEntries{.term = 3, .prev_log_index = 1, .prev_log_term = 1, .leader_commit = 1, .entries = {}}});
-  c.run_for(10ms);
-  auto aer = bodies<AppendEntriesResponse>(sent, 1, 3);
-  ASSERT_EQ(aer.size(), 1u);
-  EXPECT_FALSE(aer[0].success);
-  EXPECT_EQ(aer[0].term, 5u);
-  EXPECT_EQ(c.node(1).term(), 5u);
-  EXPECT_EQ(c.node(1).leader(), 2u) << "a stale leader must not replace the current one";
-
-  // A stale RequestVote (term 4, even with a better log) is refused with term 5.
-  sent.clear();
-  c.inject(Message{3, 1, RequestVote{.term = 4, .last_log_index = 100, .last_log_term = 4}});
-  c.run_for(10ms);
-  auto rvr = bodies<RequestVoteResponse>(sent, 1, 3);
-  ASSERT_EQ(rvr.size(), 1u);
-  EXPECT_FALSE(rvr[0].granted);
-  EXPECT_EQ(rvr[0].term, 5u);
-  EXPECT_EQ(c.node(1).status().vote, kNoNode);
-  EXPECT_EQ(c.durable_log(1).hard_state(), (HardState{5, kNoNode}));
-
-  // A stale PreVote is refused the same way.
-  sent.clear();
-  c.inject(
-      Message{3, 1, RequestVote{.term = 4, .last_log_index = 100, .last_log_term = 4, .pre_vote = true}});
-  c.run_for(10ms);
-  rvr = bodies<RequestVoteResponse>(sent, 1, 3);
-  ASSERT_EQ(rvr.size(), 1u);
-  EXPECT_FALSE(rvr[0].granted);
-  EXPECT_EQ(rvr[0].term, 5u);
-
-  // Stale responses change nothing and get no answer.
-  sent.clear();
-  c.inject(Message{3, 1, AppendEntriesResponse{.term = 2, .success = true, .match_index = 1}});
-  c.inject(Message{3, 1, RequestVoteResponse{.term = 2, .granted = true}});
-  c.run_for(10ms);
-  EXPECT_TRUE(sent.empty());
-  EXPECT_EQ(c.node(1).term(), 5u);
-  EXPECT_EQ(c.node(1).role(), Role::kFollower);
-  EXPECT_EQ(c.node(1).leader(), 2u);
-  EXPECT_TRUE(c.checker().ok());
-}
-
-// @feature terms
-// §5.1: "If one server's current term is smaller than the other's, then it
-// updates its current term to the larger value" and (Figure 2) converts to
-// follower. A higher-term AppendEntries also names the term's leader.
-TEST(TermRules, FollowerAdoptsHigherTerm) {
-  SimCluster c(sim_options(3, 102, quiet_settings()));
-  SCOPED_TRACE(seed_of(c));
-  c.start();
-  std::vector<Message> sent;
-  c.set_filter([&](Message& m) {
-    sent.push_back(m);
-    return false;
-  });
-
-  c.inject(Message{3, 1, RequestVote{.term = 4, .last_log_index = 1, .last_log_term = 1}});
-  c.run_for(10ms);
-  EXPECT_EQ(c.node(1).term(), 4u);
-  EXPECT_EQ(c.node(1).role(), Role::kFollower);
-  EXPECT_EQ(c.node(1).leader(), kNoNode);
-  EXPECT_EQ(c.durable_log(1).hard_state(), (HardState{4, 3}));
-  auto rvr = bodies<RequestVoteResponse>(sent, 1, 3);
-  ASSERT_EQ(rvr.size(), 1u);
-  EXPECT_TRUE(rvr[0].granted);
-  EXPECT_EQ(rvr[0].term, 4u);
-
-  sent.clear();
-  c.inject(Message{
-      2, 1,
-      AppendEntries{.term = 6, .prev_log_index = 1, .prev_log_term = 1, .leader_commit = 1, .entries = {}}});
-  c.run_for(10ms);
-  EXPECT_EQ(c.node(1).term(), 6u);
-  EXPECT_EQ(c.node(1).role(), Role::kFollower);
-  EXPECT_EQ(c.node(1).leader(), 2u);
-  EXPECT_EQ(c.durable_log(1).hard_state(), (HardState{6, kNoNode})) << "a new term starts with no vote";
-  auto aer = bodies<AppendEntriesResponse>(sent, 1, 2);
-  ASSERT_EQ(aer.size(), 1u);
-  EXPECT_TRUE(aer[0].success);
-  EXPECT_EQ(aer[0].term, 6u);
-  EXPECT_EQ(aer[0].match_index, 1u);
-  EXPECT_TRUE(c.checker().ok());
-}
-
-// @feature terms
-// §5.1: "If a candidate or leader discovers that its term is out of date, it
-// immediately reverts to follower state" - here through responses.
-TEST(TermRules, LeaderAndCandidateStepDownOnHigherTerm) {
-  {
-    SimCluster c(sim_options(3, 103));
-    SCOPED_TRACE(seed_of(c) + " (leader)");
-    c.start();
-    const NodeId l = c.wait_for_leader();
-    ASSERT_NE(l, kNoNode);
-    const Term t = c.node(l).term();
-    const NodeId f = others(c, l)[0];
-    c.inject(Message{f, l, AppendEntriesResponse{.term = t + 3, .success = false, .match_index = 0}});
-    ASSERT_TRUE(c.run_until([&] { return c.node(l).term() != t; }, 20ms));
-    EXPECT_EQ(c.node(l).term(), t + 3);
-    EXPECT_EQ(c.node(l).role(), Role::kFollower);
-    EXPECT_NE(c.node(l).leader(), l);
-    EXPECT_EQ(c.durable_log(l).hard_state().term, t + 3);
-    EXPECT_TRUE(c.checker().ok());
-  }
-  {
-    SimCluster c(sim_options(3, 104));
-    SCOPED_TRACE(seed_of(c) + " (candidate)");
-    c.start();
-    c.crash(2);
-    c.crash(3);
-    ASSERT_TRUE(c.run_until([&] { return c.node(1).role() == Role::kCandidate; }, 1s));
-    const Term t = c.node(1).term();
-    c.inject(Message{2, 1, RequestVoteResponse{.term = t + 2, .granted = false}});
-    ASSERT_TRUE(c.run_until([&] { return c.node(1).term() != t; }, 20ms));
-    EXPECT_EQ(c.node(1).term(), t + 2);
-    EXPECT_EQ(c.node(1).role(), Role::kFollower);
-    EXPECT_TRUE(c.checker().ok());
-  }
-  {
-    // A pre-candidate (thesis §9.6) learning a higher term from a refused
-    // pre-vote adopts it too: any response with a newer term updates us.
-    SimCluster c(sim_options(3, 105, settings_with(true, false)));
-    SCOPED_TRACE(seed_of(c) + " (pre-candidate)");
-    c.start();
-    c.crash(2);
-    c.crash(3);
-    ASSERT_TRUE(c.run_until([&] { return c.node(1).role() == Role::kPreCandidate; }, 1s));
-    const Term t = c.node(1).term();
-    c.inject(Message{2, 1, RequestVoteResponse{.term = t + 4, .granted = false, .pre_vote = true}});
-    ASSERT_TRUE(c.run_until([&] { return c.node(1).term() != t; }, 20ms));
-    EXPECT_EQ(c.node(1).term(), t + 4);
-    EXPECT_EQ(c.node(1).role(), Role::kFollower);
-    EXPECT_TRUE(c.checker().ok());
-  }
-}
 
 // =================================================== §5.2 leader election
 
 // @feature election
 // §5.2: "When servers start up, they begin as followers", and stay followers
 // until an election timeout (at least election_timeout_min) passes.
-TEST(Election, EveryServerStartsAsFollower) {
+TEST_F(Election, EveryServerStartsAsFollower) {
   for (std::size_t n : {1, 3, 5}) {
-    SimCluster c(sim_options(n, 200 + n));
-    SCOPED_TRACE(seed_of(c) + " nodes " + std::to_string(n));
-    c.start();
+    SimCluster& c = start(n, 200 + n, basic_settings(), "nodes " + std::to_string(n));
     for (NodeId id : c.ids()) {
       EXPECT_EQ(c.node(id).role(), Role::kFollower) << "node " << id;
       EXPECT_EQ(c.node(id).term(), 0u) << "node " << id;
@@ -293,11 +70,9 @@ TEST(Election, EveryServerStartsAsFollower) {
 // @feature election crash-recovery
 // §5.2 (and Figure 2): a restarted server, even a former leader, starts as a
 // follower of its persisted term.
-TEST(Election, RestartedLeaderStartsAsFollower) {
-  SimCluster c(sim_options(3, 210));
-  SCOPED_TRACE(seed_of(c));
-  c.start();
-  const NodeId l = c.wait_for_leader();
+TEST_F(Election, RestartedLeaderStartsAsFollower) {
+  SimCluster& c = start(3, 210);
+  const NodeId l = elect();
   ASSERT_NE(l, kNoNode);
   const Term t = c.node(l).term();
   c.crash(l);
@@ -312,11 +87,9 @@ TEST(Election, RestartedLeaderStartsAsFollower) {
 // §5.2: a server that comes back after being down for a while also starts as
 // a follower of its persisted term, with a fresh election timeout: it
 // receives the leader's heartbeats before that timeout and disturbs nothing.
-TEST(Election, ServerRestartedAfterDowntimeStartsAsFollower) {
-  SimCluster c(sim_options(3, 211));
-  SCOPED_TRACE(seed_of(c));
-  c.start();
-  const NodeId l = c.wait_for_leader();
+TEST_F(Election, ServerRestartedAfterDowntimeStartsAsFollower) {
+  SimCluster& c = start(3, 211);
+  const NodeId l = elect();
   ASSERT_NE(l, kNoNode);
   const Term t = c.node(l).term();
   c.run_for(200ms);  // every server knows term t
@@ -341,12 +114,10 @@ TEST(Election, ServerRestartedAfterDowntimeStartsAsFollower) {
 // §5.2: "Leaders send periodic heartbeats (AppendEntries RPCs that carry no
 // log entries) to all followers in order to maintain their authority." An
 // idle cluster keeps its leader and term.
-TEST(Election, LeaderSendsHeartbeatsAndIdleClusterKeepsItsTerm) {
+TEST_F(Election, LeaderSendsHeartbeatsAndIdleClusterKeepsItsTerm) {
   for (const ClusterSettings& s : {basic_settings(), settings_with(true, true)}) {
-    SimCluster c(sim_options(3, 301, s));
-    SCOPED_TRACE(seed_of(c) + " " + settings_name(s));
-    c.start();
-    const NodeId l = c.wait_for_leader();
+    SimCluster& c = start(3, 301, s, settings_name(s));
+    const NodeId l = elect();
     ASSERT_NE(l, kNoNode);
     const Term t = c.node(l).term();
     c.run_for(200ms);  // the first round (the no-op entry) is done
@@ -386,11 +157,9 @@ TEST(Election, LeaderSendsHeartbeatsAndIdleClusterKeepsItsTerm) {
 // §5.2: "If a follower receives no communication over a period of time called
 // the election timeout, then it assumes there is no viable leader and begins
 // an election": not before the timeout, and not much later.
-TEST(Election, FollowerStartsElectionOnTimeoutAfterLeaderCrash) {
-  SimCluster c(sim_options(3, 401));
-  SCOPED_TRACE(seed_of(c));
-  c.start();
-  const NodeId l = c.wait_for_leader();
+TEST_F(Election, FollowerStartsElectionOnTimeoutAfterLeaderCrash) {
+  SimCluster& c = start(3, 401);
+  const NodeId l = elect();
   ASSERT_NE(l, kNoNode);
   const Term t = c.node(l).term();
   c.run_for(100ms);
@@ -422,7 +191,7 @@ TEST(Election, FollowerStartsElectionOnTimeoutAfterLeaderCrash) {
   EXPECT_GE(first - crashed, st.election_timeout_min - st.heartbeat_interval) << ms(first - crashed) << " ms";
   EXPECT_LT(first - crashed, st.election_timeout_max + c.options().max_latency)
       << ms(first - crashed) << " ms";
-  const NodeId l2 = c.wait_for_leader();
+  const NodeId l2 = elect();
   ASSERT_NE(l2, kNoNode);
   EXPECT_NE(l2, l);
   EXPECT_GT(c.node(l2).term(), t);
@@ -432,11 +201,9 @@ TEST(Election, FollowerStartsElectionOnTimeoutAfterLeaderCrash) {
 // @feature election partitions
 // §5.2, as above, when the leader is cut off rather than dead. After the
 // partition heals the old leader (of a stale term) follows the new one.
-TEST(Election, FollowersElectNewLeaderWhenLeaderIsIsolated) {
-  SimCluster c(sim_options(5, 402));
-  SCOPED_TRACE(seed_of(c));
-  c.start();
-  const NodeId l = c.wait_for_leader();
+TEST_F(Election, FollowersElectNewLeaderWhenLeaderIsIsolated) {
+  SimCluster& c = start(5, 402);
+  const NodeId l = elect();
   ASSERT_NE(l, kNoNode);
   const Term t = c.node(l).term();
   c.isolate(l);
@@ -466,10 +233,8 @@ TEST(Election, FollowersElectNewLeaderWhenLeaderIsIsolated) {
 // candidate will time out and start a new election by incrementing its term".
 // Here a lone survivor of three can never win: it keeps starting elections,
 // one per (randomized) election timeout, each in a new term.
-TEST(Election, CandidateWithoutMajorityStartsNewElectionOnTimeout) {
-  SimCluster c(sim_options(3, 403));
-  SCOPED_TRACE(seed_of(c));
-  c.start();
+TEST_F(Election, CandidateWithoutMajorityStartsNewElectionOnTimeout) {
+  SimCluster& c = start(3, 403);
   auto seen = watch(c, 1);
   c.crash(2);
   c.crash(3);
@@ -504,13 +269,11 @@ TEST(Election, CandidateWithoutMajorityStartsNewElectionOnTimeout) {
 // §5.2: "Each server will vote for at most one candidate in a given term", and
 // Figure 2: votedFor is persistent state, updated on stable storage before
 // responding. A restart must not let the server vote again in that term.
-TEST(Election, OneVotePerTermSurvivesRestart) {
+TEST_F(Election, OneVotePerTermSurvivesRestart) {
   SimOptions o = sim_options(3, 501, quiet_settings());
   o.min_disk_latency = 1ms;
   o.max_disk_latency = 4ms;
-  SimCluster c(o);
-  SCOPED_TRACE(seed_of(c));
-  c.start();
+  SimCluster& c = start(o);
   std::vector<Message> sent;
   std::vector<HardState> durable_when_granted;
   c.set_filter([&](Message& m) {
@@ -561,13 +324,11 @@ TEST(Election, OneVotePerTermSurvivesRestart) {
 // deciding to vote but before the vote is durable never sent it, so after
 // the restart it may vote for someone else in that term without breaking
 // "one vote per term".
-TEST(Election, VoteIsSentOnlyOnceDurable) {
+TEST_F(Election, VoteIsSentOnlyOnceDurable) {
   SimOptions o = sim_options(3, 502, quiet_settings());
   o.min_disk_latency = 5ms;
   o.max_disk_latency = 5ms;
-  SimCluster c(o);
-  SCOPED_TRACE(seed_of(c));
-  c.start();
+  SimCluster& c = start(o);
   std::vector<Message> sent;
   c.set_filter([&](Message& m) {
     sent.push_back(m);
@@ -593,11 +354,9 @@ TEST(Election, VoteIsSentOnlyOnceDurable) {
 // @feature vote-once
 // §5.2 / Figure 2 in a real election: every server that voted for the leader
 // of term T, crashed and restarted, still refuses another candidate of T.
-TEST(Election, VotersOfTheLeaderRefuseAnotherCandidateAfterRestart) {
-  SimCluster c(sim_options(3, 503));
-  SCOPED_TRACE(seed_of(c));
-  c.start();
-  const NodeId l = c.wait_for_leader();
+TEST_F(Election, VotersOfTheLeaderRefuseAnotherCandidateAfterRestart) {
+  SimCluster& c = start(3, 503);
+  const NodeId l = elect();
   ASSERT_NE(l, kNoNode);
   const Term t = c.node(l).term();
   int voters = 0;
@@ -638,7 +397,7 @@ TEST(Election, VotersOfTheLeaderRefuseAnotherCandidateAfterRestart) {
 // up-to-date. If the logs end with the same term, then whichever log is
 // longer is more up-to-date." A voter grants only if the candidate's log is
 // at least as up-to-date as its own.
-TEST(Election, VoterGrantsOnlyToAtLeastAsUpToDateLog) {
+TEST_F(Election, VoterGrantsOnlyToAtLeastAsUpToDateLog) {
   SimCluster c(sim_options(3, 601, quiet_settings()));
   SCOPED_TRACE(seed_of(c));
   // Node 1's log: [1:1 config] [2:2] [3:2] [4:3]; last (index 4, term 3).
@@ -730,7 +489,7 @@ NodeId elect_without(SimCluster& c, NodeId campaigner) {
 // shorter (same last term) than the others': it campaigns again and again in
 // ever higher terms, which the others adopt (§5.1), but none votes for it.
 // The entries of the majority survive.
-TEST(Election, CandidateWithShorterLogCannotWin) {
+TEST_F(Election, CandidateWithShorterLogCannotWin) {
   SimCluster c(lone_campaigner_options(602));
   SCOPED_TRACE(seed_of(c));
   c.preload(1, HardState{2, 1}, {cmd(2, 2), cmd(3, 2), cmd(4, 2)});
@@ -758,7 +517,7 @@ TEST(Election, CandidateWithShorterLogCannotWin) {
 // @feature up-to-date
 // §5.4.1, the other half: server 3's log is longer but ends with an older
 // term; it cannot win either, and its uncommitted tail is replaced.
-TEST(Election, CandidateWithOlderLastTermCannotWin) {
+TEST_F(Election, CandidateWithOlderLastTermCannotWin) {
   SimCluster c(lone_campaigner_options(603));
   SCOPED_TRACE(seed_of(c));
   c.preload(1, HardState{2, 1}, {cmd(2, 2)});
@@ -791,7 +550,7 @@ TEST(Election, CandidateWithOlderLastTermCannotWin) {
 // (§5.1) but the election timer keeps running. Here a stale candidate asks
 // server 1 every 100 ms, each time in a new term; server 1 must still start
 // its own election within an election timeout of starting.
-TEST(Election, RefusedVoteRequestsDoNotPostponeTheElectionTimeout) {
+TEST_F(Election, RefusedVoteRequestsDoNotPostponeTheElectionTimeout) {
   SimCluster c(sim_options(3, 620));
   SCOPED_TRACE(seed_of(c));
   for (NodeId id : c.ids()) c.preload(id, HardState{2, kNoNode}, {cmd(2, 2)});
@@ -827,7 +586,7 @@ TEST(Election, RefusedVoteRequestsDoNotPostponeTheElectionTimeout) {
 // server 3 has a stale log and a clock that runs twice as fast, so its
 // election timer always fires first; it can never win, and it must not keep
 // the two up-to-date servers from electing one of them.
-TEST(Election, FastStaleCampaignerDoesNotPreventElection) {
+TEST_F(Election, FastStaleCampaignerDoesNotPreventElection) {
   SimCluster c(sim_options(3, 621));
   SCOPED_TRACE(seed_of(c));
   c.preload(1, HardState{2, 1}, {cmd(2, 2), cmd(3, 2)});
@@ -855,7 +614,7 @@ TEST(Election, FastStaleCampaignerDoesNotPreventElection) {
 // are rare and that they are resolved quickly." A filter forces a split in
 // the first term of a 4-server cluster (each candidate's request reaches only
 // its partner, so no one can get 3 votes); the next terms resolve it.
-TEST(Election, ForcedSplitVoteIsResolved) {
+TEST_F(Election, ForcedSplitVoteIsResolved) {
   for (std::uint64_t seed : {701, 702, 703}) {
     SimCluster c(sim_options(4, seed));
     SCOPED_TRACE(seed_of(c));
@@ -889,7 +648,7 @@ TEST(Election, ForcedSplitVoteIsResolved) {
 // @feature election commit
 // §5.2, statistically: clusters of even size with a narrow timeout range
 // split often; every run still elects a leader, and some runs did split.
-TEST(Election, SplitVotesResolveWithRandomizedTimeouts) {
+TEST_F(Election, SplitVotesResolveWithRandomizedTimeouts) {
   int splits = 0;
   for (std::size_t n : {4, 6}) {
     for (std::uint64_t seed = 1; seed <= 12; ++seed) {
@@ -929,10 +688,8 @@ TEST(Election, SplitVotesResolveWithRandomizedTimeouts) {
 // from another server claiming to be leader. If the leader's term [...] is at
 // least as large as the candidate's current term, then the candidate
 // recognizes the leader as legitimate and returns to follower state."
-TEST(Election, CandidateStepsDownOnAppendEntriesOfItsTerm) {
-  SimCluster c(sim_options(3, 801));
-  SCOPED_TRACE(seed_of(c));
-  c.start();
+TEST_F(Election, CandidateStepsDownOnAppendEntriesOfItsTerm) {
+  SimCluster& c = start(3, 801);
   c.crash(2);
   c.crash(3);
   ASSERT_TRUE(c.run_until([&] { return c.node(1).role() == Role::kCandidate; }, 1s));
@@ -962,7 +719,7 @@ TEST(Election, CandidateStepsDownOnAppendEntriesOfItsTerm) {
 // @feature election prevote
 // Thesis §9.6: a pre-candidate likewise returns to follower on hearing from a
 // leader of its term.
-TEST(Election, PreCandidateStepsDownOnAppendEntriesOfItsTerm) {
+TEST_F(Election, PreCandidateStepsDownOnAppendEntriesOfItsTerm) {
   SimCluster c(sim_options(3, 802, settings_with(true, false)));
   SCOPED_TRACE(seed_of(c));
   for (NodeId id : c.ids()) c.preload(id, HardState{3, kNoNode}, {cmd(2, 3)});
@@ -987,7 +744,7 @@ TEST(Election, PreCandidateStepsDownOnAppendEntriesOfItsTerm) {
 // lost; the other two elect a leader of the same term t, whose AppendEntries
 // then makes 3 a follower of t (no new term). Whether the race plays out this
 // way depends on the timeouts; it must for most seeds.
-TEST(Election, LosingCandidateStepsDownForTheWinnerOfItsTerm) {
+TEST_F(Election, LosingCandidateStepsDownForTheWinnerOfItsTerm) {
   int played = 0;
   for (std::uint64_t seed = 803; seed < 813; ++seed) {
     SimCluster c(sim_options(3, seed));
@@ -1018,318 +775,6 @@ TEST(Election, LosingCandidateStepsDownForTheWinnerOfItsTerm) {
   }
 }
 
-// ======================================================= PreVote (§9.6)
-
-// @feature prevote partitions
-// Thesis §9.6: with PreVote, a server that was partitioned away does not
-// raise its term while isolated (it never wins a pre-vote), so on rejoining
-// it does not disrupt the leader. The control run without PreVote shows the
-// disruption the rule prevents.
-TEST(PreVote, PartitionedServerDoesNotDisruptLeaderOnRejoin) {
-  for (bool cq : {false, true}) {
-    SimCluster c(sim_options(5, 901, settings_with(true, cq)));
-    SCOPED_TRACE(seed_of(c) + " " + settings_name(c.options().settings));
-    c.start();
-    const NodeId l = c.wait_for_leader();
-    ASSERT_NE(l, kNoNode);
-    const Term t = c.node(l).term();
-    c.run_for(300ms);
-    const NodeId s = others(c, l)[1];
-    auto seen = watch(c, s);
-    const auto elections = c.node(s).counters().elections_started;
-    c.isolate(s);
-    c.run_for(2s);
-    EXPECT_EQ(c.node(s).term(), t) << "the isolated server raised its term";
-    EXPECT_EQ(c.node(s).counters().elections_started, elections);
-    EXPECT_TRUE(std::any_of(seen->begin(), seen->end(), [](const Seen& e) {
-      return e.event.role == Role::kPreCandidate;
-    })) << "the isolated server never tried a pre-vote";
-    c.heal();
-    c.run_for(1s);
-    EXPECT_TRUE(converged(c));
-    EXPECT_EQ(c.leader(), l);
-    for (NodeId id : c.ids()) EXPECT_EQ(c.node(id).term(), t) << "node " << id;
-    EXPECT_TRUE(c.checker().ok());
-  }
-  {
-    // Control, without PreVote: the isolated server's term grows and its
-    // return deposes the leader.
-    SimCluster c(sim_options(5, 901, basic_settings()));
-    SCOPED_TRACE(seed_of(c) + " control " + settings_name(c.options().settings));
-    c.start();
-    const NodeId l = c.wait_for_leader();
-    ASSERT_NE(l, kNoNode);
-    const Term t = c.node(l).term();
-    c.run_for(300ms);
-    const NodeId s = others(c, l)[1];
-    c.isolate(s);
-    c.run_for(2s);
-    EXPECT_GT(c.node(s).term(), t + 3);
-    c.heal();
-    ASSERT_TRUE(c.run_until([&] { return converged(c); }, 5s));
-    EXPECT_GT(c.node(c.leader()).term(), t);
-    EXPECT_TRUE(c.checker().ok());
-  }
-}
-
-// @feature prevote
-// Thesis §9.6: a server that cannot win keeps asking (a pre-vote per election
-// timeout) without ever incrementing its term; once others return it wins.
-TEST(PreVote, LoneServerKeepsItsTermUntilItCanWin) {
-  SimCluster c(sim_options(3, 902, settings_with(true, false)));
-  SCOPED_TRACE(seed_of(c));
-  c.start();
-  c.crash(2);
-  c.crash(3);
-  int prevotes = 0;
-  c.set_filter([&](Message& m) {
-    if (auto* rv = std::get_if<RequestVote>(&m.body); rv && rv->pre_vote && m.from == 1) ++prevotes;
-    return true;
-  });
-  c.run_for(3s);
-  EXPECT_EQ(c.node(1).term(), 0u);
-  EXPECT_EQ(c.node(1).role(), Role::kPreCandidate);
-  EXPECT_EQ(c.node(1).counters().elections_started, 0u);
-  EXPECT_GE(prevotes, 2 * 9) << "a pre-vote to each peer per timeout";
-  c.restart(2);
-  const NodeId l = c.wait_for_leader(2s);
-  ASSERT_NE(l, kNoNode);
-  EXPECT_LE(c.node(l).term(), 3u) << "the term grew while the server was alone";
-  EXPECT_TRUE(c.checker().ok());
-}
-
-// @feature prevote up-to-date
-// Thesis §9.6: PreVote must not stop the right server from winning. Server 3
-// has the highest term (7) but a stale log; server 1 has a smaller term (2)
-// but the log a majority holds (entries 2-4 may be committed). With server 2
-// down, 1 and 3 must still elect 1: its pre-vote in term 3 is refused with
-// term 7, it adopts term 7, pre-votes for 8 and wins. 3 can never win.
-TEST(PreVote, UpToDateServerWithSmallerTermWins) {
-  for (bool cq : {false, true}) {
-    SimCluster c(sim_options(3, 903, settings_with(true, cq)));
-    SCOPED_TRACE(seed_of(c) + " " + settings_name(c.options().settings));
-    c.preload(1, HardState{2, 1}, {cmd(2, 2), cmd(3, 2), cmd(4, 2)});
-    c.preload(2, HardState{2, 1}, {cmd(2, 2), cmd(3, 2), cmd(4, 2)});
-    c.preload(3, HardState{7, 3}, {cmd(2, 1)});
-    c.start();
-    c.crash(2);
-    auto seen3 = watch(c, 3);
-    ASSERT_TRUE(c.run_until([&] { return c.leader() != kNoNode; }, 5s))
-        << "no leader: 1 term " << c.node(1).term() << " role " << role_name(c.node(1).role()) << ", 3 term "
-        << c.node(3).term();
-    EXPECT_EQ(c.leader(), 1u);
-    EXPECT_GT(c.node(1).term(), 7u);
-    EXPECT_FALSE(ever_led(*seen3));
-    ASSERT_TRUE(
-        c.run_until([&] { return c.node(3).commit_index() >= 5 && c.node(1).commit_index() >= 5; }, 2s));
-    for (Index i = 2; i <= 4; ++i) {
-      EXPECT_EQ(durable_term(c, 1, i), 2u) << "index " << i;
-      EXPECT_EQ(durable_term(c, 3, i), 2u) << "index " << i;
-    }
-    ASSERT_TRUE(c.run_until([&] { return c.applied(3).size() >= 3; }, 1s));
-    EXPECT_EQ(c.applied(3)[0].command, cmd(2, 2).data);
-    EXPECT_EQ(c.applied(3)[2].command, cmd(4, 2).data);
-    c.restart(2);
-    ASSERT_TRUE(c.run_until([&] { return converged(c) && c.node(2).commit_index() >= 5; }, 2s));
-    EXPECT_EQ(c.leader(), 1u);
-    EXPECT_TRUE(c.checker().ok());
-  }
-}
-
-// ================================================ CheckQuorum (§6.2)
-
-// @feature checkquorum
-// Thesis §6.2: "a leader steps down if an election timeout elapses without a
-// successful round of heartbeats to a majority of its cluster". Checked with
-// and without PreVote; the control without CheckQuorum shows that it is the
-// rule that makes the leader step down.
-TEST(CheckQuorum, IsolatedLeaderStepsDown) {
-  for (bool pv : {true, false}) {
-    SimCluster c(sim_options(3, 1001, settings_with(pv, true)));
-    SCOPED_TRACE(seed_of(c) + " " + settings_name(c.options().settings));
-    c.start();
-    const NodeId l = c.wait_for_leader();
-    ASSERT_NE(l, kNoNode);
-    const Term t = c.node(l).term();
-    c.run_for(300ms);
-    c.isolate(l);
-    const TimePoint cut = c.now();
-    ASSERT_TRUE(c.run_until([&] { return !c.node(l).is_leader(); }, 2s))
-        << "the isolated leader stayed leader";
-    const Duration took = c.now() - cut;
-    const auto& st = c.options().settings;
-    EXPECT_GE(took, st.election_timeout_min - st.heartbeat_interval - c.options().max_latency)
-        << ms(took) << " ms";
-    EXPECT_LE(took, st.election_timeout_min + st.election_timeout_max) << ms(took) << " ms";
-    EXPECT_EQ(c.node(l).role(), Role::kFollower);
-    EXPECT_NE(c.node(l).leader(), l);
-    EXPECT_EQ(c.node(l).term(), t) << "stepping down does not start a new term";
-    // The majority side elects a new leader; after healing everyone follows it.
-    ASSERT_TRUE(c.run_until(
-        [&] {
-          const NodeId now_leader = c.leader();
-          return now_leader != kNoNode && now_leader != l;
-        },
-        2s));
-    c.heal();
-    ASSERT_TRUE(c.run_until([&] { return converged(c); }, 3s));
-    EXPECT_NE(c.leader(), l);
-    EXPECT_TRUE(c.checker().ok());
-  }
-  {
-    SimCluster c(sim_options(3, 1001, basic_settings()));
-    SCOPED_TRACE(seed_of(c) + " control " + settings_name(c.options().settings));
-    c.start();
-    const NodeId l = c.wait_for_leader();
-    ASSERT_NE(l, kNoNode);
-    c.isolate(l);
-    c.run_for(2s);
-    EXPECT_TRUE(c.node(l).is_leader()) << "without CheckQuorum nothing makes an isolated leader step down";
-    EXPECT_TRUE(c.checker().ok());
-  }
-}
-
-// @feature checkquorum
-// Thesis §4.2.3 (enabled with CheckQuorum): "if a server receives a
-// RequestVote request within the minimum election timeout of hearing from a
-// current leader, it does not update its term or grant its vote." Once the
-// leader has been silent for longer than that, the same request is honoured.
-TEST(CheckQuorum, FollowerWithLiveLeaderIgnoresHigherTermRequestVote) {
-  for (bool pv : {true, false}) {
-    SimCluster c(sim_options(3, 1002, settings_with(pv, true)));
-    SCOPED_TRACE(seed_of(c) + " " + settings_name(c.options().settings));
-    c.start();
-    const NodeId l = c.wait_for_leader();
-    ASSERT_NE(l, kNoNode);
-    const Term t = c.node(l).term();
-    c.run_for(300ms);
-    const NodeId f = others(c, l)[0];
-    const NodeId x = others(c, l)[1];
-    const NodeId vote_before = c.node(f).status().vote;
-    std::vector<Message> sent;
-    c.set_filter([&](Message& m) {
-      sent.push_back(m);
-      return m.from != f || !std::holds_alternative<RequestVoteResponse>(m.body);
-    });
-    const RequestVote disruptive{.term = t + 5, .last_log_index = 100, .last_log_term = t};
-    c.inject(Message{x, f, disruptive});
-    c.run_for(20ms);
-    EXPECT_EQ(c.node(f).term(), t) << "the follower adopted a disruptive term";
-    EXPECT_EQ(c.node(f).status().vote, vote_before);
-    EXPECT_EQ(c.durable_log(f).hard_state().term, t);
-    EXPECT_EQ(c.node(f).leader(), l);
-    EXPECT_TRUE(bodies<RequestVoteResponse>(sent, f, x).empty())
-        << "the request should be ignored, not answered";
-    EXPECT_TRUE(c.node(l).is_leader());
-    EXPECT_EQ(c.node(l).term(), t);
-
-    // The follower loses its leader for longer than the minimum timeout.
-    c.isolate(f);
-    c.run_for(c.options().settings.election_timeout_min + 10ms);
-    sent.clear();
-    const Term now_t = c.node(f).term();
-    ASSERT_LT(now_t, t + 5);
-    c.inject(Message{x, f, disruptive});
-    c.run_for(20ms);
-    EXPECT_EQ(c.node(f).term(), t + 5) << "with no live leader the higher term is adopted";
-    auto r = bodies<RequestVoteResponse>(sent, f, x);
-    ASSERT_EQ(r.size(), 1u);
-    EXPECT_TRUE(r[0].granted);
-    c.set_filter(nullptr);
-    c.heal();
-    ASSERT_TRUE(c.run_until([&] { return converged(c); }, 3s));
-    EXPECT_TRUE(c.checker().ok());
-  }
-}
-
-// @feature checkquorum partitions
-// Thesis §6.2 / §4.2.3: with CheckQuorum a follower that hears a live leader
-// ignores higher-term vote requests, so a server whose term went up while it
-// was cut off (a candidate, PreVote off) cannot make anyone adopt its term by
-// campaigning. It must not stay stuck: the leader's AppendEntries of the
-// stale term are answered with the higher term (§5.1), the leader steps down,
-// and the cluster converges on one leader, of at least the stuck term, that
-// every server follows. The stuck server's log is stale so it cannot lead.
-TEST(CheckQuorum, StuckCandidateIsFreedAfterHeal) {
-  for (std::uint64_t seed : {1101, 1102, 1103}) {
-    SimCluster c(sim_options(3, seed, settings_with(false, true)));
-    SCOPED_TRACE(seed_of(c));
-    c.start();
-    const NodeId l = c.wait_for_leader();
-    ASSERT_NE(l, kNoNode);
-    const Term t = c.node(l).term();
-    c.run_for(200ms);
-    const NodeId s = others(c, l)[0];
-    c.isolate(s);
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(c.propose_and_wait(l, "during-" + std::to_string(i)).ok());
-    ASSERT_TRUE(c.run_until([&] { return c.node(s).term() >= t + 3; }, 3s));
-    const Term stuck = c.node(s).term();
-    EXPECT_EQ(c.node(s).role(), Role::kCandidate);
-    EXPECT_TRUE(c.node(l).is_leader());
-    c.heal();
-    ASSERT_TRUE(c.run_until([&] { return converged(c) && c.node(c.leader()).term() >= stuck; }, 5s))
-        << "stuck: server " << s << " term " << c.node(s).term() << " role " << role_name(c.node(s).role())
-        << "; leader " << c.leader();
-    EXPECT_NE(c.leader(), s);
-    const NodeId l2 = c.leader();
-    ASSERT_TRUE(c.propose_and_wait(l2, "after").ok());
-    ASSERT_TRUE(c.run_until([&] { return c.applied(s).size() == 4; }, 2s));
-    EXPECT_EQ(c.applied(s)[0].command, "during-0");
-    EXPECT_EQ(c.applied(s)[3].command, "after");
-    EXPECT_TRUE(c.checker().ok());
-  }
-}
-
-// @feature checkquorum prevote
-// The same with PreVote and CheckQuorum both on, the term raised by a real
-// campaign: the leader dies; server s wins pre-votes from f (which has no
-// leader) but its real vote requests are lost, so its term climbs while f's
-// does not. Then s is cut off, the old leader returns and f and it elect a
-// leader of a lower term than s's and commit entries s lacks. When s
-// returns it refuses their stale AppendEntries with its term; the cluster
-// must converge on one leader of at least that term, and s cannot lead.
-TEST(CheckQuorum, HigherTermPreCandidateIsFreedAfterHeal) {
-  for (std::uint64_t seed : {1201, 1202, 1203}) {
-    SimCluster c(sim_options(3, seed, settings_with(true, true)));
-    SCOPED_TRACE(seed_of(c));
-    c.start();
-    const NodeId l = c.wait_for_leader();
-    ASSERT_NE(l, kNoNode);
-    const Term t = c.node(l).term();
-    c.run_for(200ms);
-    const NodeId s = others(c, l)[0];
-    const NodeId f = others(c, l)[1];
-    c.crash(l);
-    c.set_filter([&](Message& m) {
-      if (m.from == f) {
-        auto* r = std::get_if<RequestVoteResponse>(&m.body);
-        return r != nullptr && r->pre_vote;  // f only grants pre-votes
-      }
-      auto* rv = std::get_if<RequestVote>(&m.body);
-      return !(m.from == s && rv != nullptr && !rv->pre_vote);  // s's real vote requests are lost
-    });
-    ASSERT_TRUE(c.run_until([&] { return c.node(s).term() >= t + 3; }, 5s));
-    EXPECT_EQ(c.node(f).term(), t);
-    c.isolate(s);
-    c.set_filter(nullptr);
-    c.restart(l);
-    ASSERT_TRUE(c.run_until([&] { return c.node(l).is_leader() || c.node(f).is_leader(); }, 3s));
-    const NodeId l2 = c.node(l).is_leader() ? l : f;
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(c.propose_and_wait(l2, "during-" + std::to_string(i)).ok());
-    const Term stuck = c.node(s).term();
-    EXPECT_GT(stuck, c.node(l2).term());
-    c.heal();
-    ASSERT_TRUE(c.run_until([&] { return converged(c) && c.node(c.leader()).term() >= stuck; }, 5s))
-        << "stuck: server " << s << " term " << c.node(s).term() << " role " << role_name(c.node(s).role())
-        << "; leader " << c.leader();
-    EXPECT_NE(c.leader(), s);
-    ASSERT_TRUE(c.propose_and_wait(c.leader(), "after").ok());
-    ASSERT_TRUE(c.run_until([&] { return c.applied(s).size() == 4; }, 2s));
-    EXPECT_EQ(c.applied(s)[3].command, "after");
-    EXPECT_TRUE(c.checker().ok());
-  }
-}
-
 // ======================================= randomized elections, all sizes
 
 // @feature election commit prevote checkquorum
@@ -1338,7 +783,7 @@ TEST(CheckQuorum, HigherTermPreCandidateIsFreedAfterHeal) {
 // commits a command, and the idle cluster keeps its term. The third seed of
 // each combination runs on slow disks (votes and terms take 1-10 ms to
 // persist, and are sent only after that).
-TEST(Election, RandomizedElectionsAcrossSizesAndSettings) {
+TEST_F(Election, RandomizedElectionsAcrossSizesAndSettings) {
   for (std::size_t n = 1; n <= 7; ++n) {
     for (bool pv : {false, true}) {
       for (bool cq : {false, true}) {
@@ -1348,17 +793,14 @@ TEST(Election, RandomizedElectionsAcrossSizesAndSettings) {
             o.min_disk_latency = 1ms;
             o.max_disk_latency = 10ms;
           }
-          SimCluster c(o);
-          SCOPED_TRACE(seed_of(c) + " nodes " + std::to_string(n) + " " +
-                       settings_name(c.options().settings) + (k == 3 ? " slow disks" : ""));
-          c.start();
-          const NodeId l = c.wait_for_leader(5s);
+          SimCluster& c = start(o, "nodes " + std::to_string(n) + " " + settings_name(o.settings) +
+                                       (k == 3 ? " slow disks" : ""));
+          const NodeId l = elect(5s);
           ASSERT_NE(l, kNoNode);
           ASSERT_TRUE(c.run_until([&] { return converged(c); }, 1s));
           const Term t = c.node(l).term();
           EXPECT_LE(t, 5u) << "too many rounds for one election";
-          Result<Bytes> r = c.propose_and_wait(l, "x");
-          ASSERT_TRUE(r.ok()) << r.status().to_string();
+          ASSERT_TRUE(propose_ok("x"));
           c.run_for(1s);
           EXPECT_EQ(c.leader(), l);
           for (NodeId id : c.ids()) {

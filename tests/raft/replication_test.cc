@@ -13,7 +13,7 @@
 #include "coraft/log_api.h"
 #include "coraft/state_machine.h"
 #include "coraft/testing/forwarding.h"
-#include "raft/sim_helpers.h"
+#include "raft/cluster_fixture.h"
 
 namespace coraft::test {
 namespace {
@@ -35,11 +35,9 @@ std::vector<Term> terms_from_2(const SimCluster& c, NodeId id) {
 }
 
 // @feature replication commit
-TEST(Replication, LeaderReplicatesAndCommits) {  // §5.3
-  SimCluster c(sim_options(3, 11));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+TEST_F(Replication, LeaderReplicatesAndCommits) {  // §5.3
+  SimCluster& c = start(3, 11);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
   const Index before = c.node(leader).commit_index();
   Result<Bytes> r = c.propose_and_wait(leader, "x=1");
@@ -57,13 +55,11 @@ TEST(Replication, LeaderReplicatesAndCommits) {  // §5.3
 }
 
 // @feature replication commit
-TEST(Replication, CommitPropagatesToFollowersWhoApply) {  // §5.3: followers apply committed entries
-  SimCluster c(sim_options(5, 12));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+TEST_F(Replication, CommitPropagatesToFollowersWhoApply) {  // §5.3: followers apply committed entries
+  SimCluster& c = start(5, 12);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
-  for (int i = 0; i < 20; ++i) c.propose(leader, "v" + std::to_string(i));
+  for (int i = 0; i < 20; ++i) c.propose(leader, std::string("v") + std::to_string(i));
   ASSERT_TRUE(c.run_until(
       [&] {
         for (NodeId id : c.ids()) {
@@ -74,7 +70,7 @@ TEST(Replication, CommitPropagatesToFollowersWhoApply) {  // §5.3: followers ap
       2s));
   for (NodeId id : c.ids()) {
     for (int i = 0; i < 20; ++i)
-      EXPECT_EQ(c.applied(id)[i].command, "v" + std::to_string(i)) << "node " << id;
+      EXPECT_EQ(c.applied(id)[i].command, std::string("v") + std::to_string(i)) << "node " << id;
     EXPECT_EQ(c.node(id).commit_index(), c.node(leader).commit_index());
   }
 }
@@ -91,13 +87,11 @@ void capture(SimCluster& c, std::shared_ptr<Captured> out, NodeId from, NodeId t
 }
 
 // @feature replication log-repair
-TEST(Replication, FollowerRejectsMismatchedPrevEntry) {  // §5.3 consistency check
-  SimCluster c(sim_options(3, 13));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+TEST_F(Replication, FollowerRejectsMismatchedPrevEntry) {  // §5.3 consistency check
+  SimCluster& c = start(3, 13);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
-  ASSERT_TRUE(c.propose_and_wait(leader, "a").ok());
+  ASSERT_TRUE(propose_ok("a"));
   const NodeId f = leader == 1 ? 2 : 1;
   c.run_for(100ms);
   const Index last = c.node(f).last_log_index();
@@ -135,7 +129,7 @@ TEST(Replication, FollowerRejectsMismatchedPrevEntry) {  // §5.3 consistency ch
 }
 
 // @feature replication log-repair
-TEST(Replication, FollowerTruncatesAConflictingUncommittedSuffix) {  // §5.3
+TEST_F(Replication, FollowerTruncatesAConflictingUncommittedSuffix) {  // §5.3
   SimCluster c(sim_options(3, 14));
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
   // Node 3 holds uncommitted entries of term 2 at 2..4 that nobody else has.
@@ -158,15 +152,13 @@ TEST(Replication, FollowerTruncatesAConflictingUncommittedSuffix) {  // §5.3
 // hostile peer. The follower refuses, keeps its log, and stops with an
 // internal error rather than diverge.
 // @feature replication log-repair failures
-TEST(Replication, FollowerNeverTruncatesACommittedEntry) {
+TEST_F(Replication, FollowerNeverTruncatesACommittedEntry) {
   SimOptions o = sim_options(3, 45);
   o.node_errors_are_violations = false;  // provoked on purpose
-  SimCluster c(o);
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+  SimCluster& c = start(o);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
-  ASSERT_TRUE(c.propose_and_wait(leader, "committed").ok());
+  ASSERT_TRUE(propose_ok("committed"));
   c.run_for(200ms);
   const NodeId f = leader == 1 ? 2 : 1;
   const Index index = c.node(f).commit_index();
@@ -188,13 +180,11 @@ TEST(Replication, FollowerNeverTruncatesACommittedEntry) {
 // AppendEntries (gaps, terms out of order, a corrupt configuration entry)
 // are dropped and change nothing.
 // @feature replication failures
-TEST(Replication, MalformedAppendEntriesAreDroppedWithoutHarm) {
-  SimCluster c(sim_options(3, 47));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+TEST_F(Replication, MalformedAppendEntriesAreDroppedWithoutHarm) {
+  SimCluster& c = start(3, 47);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
-  ASSERT_TRUE(c.propose_and_wait(leader, "x").ok());
+  ASSERT_TRUE(propose_ok("x"));
   c.run_for(200ms);
   const NodeId f = leader == 1 ? 2 : 1;
   const Term term = c.node(f).term();
@@ -227,11 +217,11 @@ TEST(Replication, MalformedAppendEntriesAreDroppedWithoutHarm) {
   EXPECT_EQ(c.node(f).term(), term);
   // Garbage bytes are refused by the decoder.
   EXPECT_TRUE(c.node(f).receive_bytes("CR\x01\x02garbage").is_corrupt());
-  EXPECT_TRUE(c.propose_and_wait(leader, "still fine").ok());
+  EXPECT_TRUE(propose_ok("still fine"));
 }
 
 // @feature log-repair
-TEST(Replication, LeaderRepairsEachFollowerLogOfFigure7) {  // §5.3, Figure 7
+TEST_F(Replication, LeaderRepairsEachFollowerLogOfFigure7) {  // §5.3, Figure 7
   // Figure 7's logs, shifted by one index (our entry 1 is the configuration).
   // Leader (term 8): 1 1 1 4 4 5 5 6 6 6
   const std::vector<std::vector<Term>> logs = {
@@ -287,7 +277,7 @@ struct Figure8 {
 };
 
 // @feature current-term-commit safety-checker
-TEST(Commit, Figure8OlderTermEntryIsNotCommittedByCounting) {
+TEST_F(Commit, Figure8OlderTermEntryIsNotCommittedByCounting) {
   Figure8 f(16);
   SimCluster& c = f.c;
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -323,7 +313,7 @@ TEST(Commit, Figure8OlderTermEntryIsNotCommittedByCounting) {
 }
 
 // @feature current-term-commit
-TEST(Commit, NewLeadersNoopCommitsEarlierEntries) {  // §5.4.2, §8 (Figure 8 (e))
+TEST_F(Commit, NewLeadersNoopCommitsEarlierEntries) {  // §5.4.2, §8 (Figure 8 (e))
   Figure8 f(17);
   SimCluster& c = f.c;
   SCOPED_TRACE("seed " + std::to_string(c.seed()));
@@ -348,20 +338,19 @@ TEST(Commit, NewLeadersNoopCommitsEarlierEntries) {  // §5.4.2, §8 (Figure 8 (
 }
 
 // @feature pipelining partitions
-TEST(Replication, DuplicatedAndReorderedAppendEntriesNeverMoveBackwards) {
+TEST_F(Replication, DuplicatedAndReorderedAppendEntriesNeverMoveBackwards) {
   SimOptions o = sim_options(3, 18);
   o.duplicate_rate = 0.3;
   o.min_latency = 1ms;
   o.max_latency = 40ms;  // wide spread: heavy reordering
-  SimCluster c(o);
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+  SimCluster& c = start(o);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
   std::map<NodeId, Index> max_match;
   std::map<NodeId, Index> max_durable;
   for (int round = 0; round < 40; ++round) {
-    for (int i = 0; i < 5; ++i) c.propose(leader, "r" + std::to_string(round) + "-" + std::to_string(i));
+    for (int i = 0; i < 5; ++i)
+      c.propose(leader, std::string("r") + std::to_string(round) + "-" + std::to_string(i));
     for (int s = 0; s < 200 && c.step(); ++s) {
       if (!c.node(leader).is_leader()) break;
       for (const PeerStatus& p : c.node(leader).status().peers) {
@@ -383,13 +372,11 @@ TEST(Replication, DuplicatedAndReorderedAppendEntriesNeverMoveBackwards) {
 }
 
 // @feature terms
-TEST(Replication, StaleLeaderMessagesChangeNothingOnANewerFollower) {  // §5.1
-  SimCluster c(sim_options(3, 19));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+TEST_F(Replication, StaleLeaderMessagesChangeNothingOnANewerFollower) {  // §5.1
+  SimCluster& c = start(3, 19);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
-  ASSERT_TRUE(c.propose_and_wait(leader, "a").ok());
+  ASSERT_TRUE(propose_ok("a"));
   c.run_for(200ms);
   const NodeId f = leader == 1 ? 2 : 1;
   const NodeId stale = 6 - leader - f;
@@ -445,20 +432,16 @@ class SlowAppendLog final : public coraft::testing::ForwardingLog {
 // and heartbeats (and their acks) never wait behind a slow LogAPI. With
 // every append taking longer than the election timeout, a leader with
 // CheckQuorum keeps its followers and its own leadership, and commits.
-TEST(Replication, HeartbeatsNeverWaitBehindASlowLogAPI) {
+TEST_F(Replication, HeartbeatsNeverWaitBehindASlowLogAPI) {
   ClusterSettings s;
   s.pre_vote = true;
   s.check_quorum = true;
   SimOptions o = sim_options(3, 29, s);
-  SimCluster* cluster = nullptr;
-  o.wrap_log = [&cluster](NodeId id, LogAPI& inner) -> std::unique_ptr<LogAPI> {
-    return std::make_unique<SlowAppendLog>(inner, cluster->executor(id), 400ms);
+  o.wrap_log = [this](NodeId id, LogAPI& inner) -> std::unique_ptr<LogAPI> {
+    return std::make_unique<SlowAppendLog>(inner, cluster().executor(id), 400ms);
   };
-  SimCluster c(o);
-  cluster = &c;
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+  SimCluster& c = start(o);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
   const Term term = c.node(leader).term();
   std::vector<std::shared_ptr<SimCluster::Proposal>> ps;
@@ -476,14 +459,11 @@ TEST(Replication, HeartbeatsNeverWaitBehindASlowLogAPI) {
 }
 
 // @feature commit
-TEST(Commit, SingleNodeClusterCommitsAlone) {
-  SimCluster c(sim_options(1, 20));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  ASSERT_EQ(c.wait_for_leader(), 1u);
+TEST_F(Commit, SingleNodeClusterCommitsAlone) {
+  SimCluster& c = start(1, 20);
+  ASSERT_EQ(elect(), 1u);
   for (int i = 0; i < 5; ++i) {
-    Result<Bytes> r = c.propose_and_wait(1, "solo" + std::to_string(i));
-    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    ASSERT_TRUE(propose_ok("solo" + std::to_string(i)));
   }
   EXPECT_EQ(c.applied(1).size(), 5u);
 }
@@ -522,25 +502,23 @@ void check_even_cluster(std::size_t n, std::uint64_t seed) {
 }
 
 // @feature commit partitions
-TEST(Commit, FourAndSixNodeClustersNeedThreeAndFour) {
+TEST_F(Commit, FourAndSixNodeClustersNeedThreeAndFour) {
   check_even_cluster(4, 21);
   check_even_cluster(6, 22);
 }
 
 // @feature crash-recovery
-TEST(Recovery, LeaderCrashAndRestartLosesNoCommittedEntry) {
+TEST_F(Recovery, LeaderCrashAndRestartLosesNoCommittedEntry) {
   SimOptions o = sim_options(3, 23);
   o.min_disk_latency = 100us;
   o.max_disk_latency = 2ms;
-  SimCluster c(o);
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  NodeId leader = c.wait_for_leader();
+  SimCluster& c = start(o);
+  NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
   std::vector<std::string> committed;
   for (int i = 0; i < 10; ++i) {
     const std::string v = "before" + std::to_string(i);
-    ASSERT_TRUE(c.propose_and_wait(leader, v).ok());
+    ASSERT_TRUE(propose_ok(v));
     committed.push_back(v);
   }
   // Some proposals are in flight when the leader dies.
@@ -548,10 +526,10 @@ TEST(Recovery, LeaderCrashAndRestartLosesNoCommittedEntry) {
   c.run_for(1ms);
   const NodeId old = leader;
   c.crash(old);
-  leader = c.wait_for_leader();
+  leader = elect();
   ASSERT_NE(leader, kNoNode);
   ASSERT_NE(leader, old);
-  ASSERT_TRUE(c.propose_and_wait(leader, "after").ok());
+  ASSERT_TRUE(propose_ok("after"));
   committed.push_back("after");
   c.restart(old);
   ASSERT_TRUE(c.run_until([&] { return c.applied(old).size() >= committed.size(); }, 3s));
@@ -565,13 +543,11 @@ TEST(Recovery, LeaderCrashAndRestartLosesNoCommittedEntry) {
 }
 
 // @feature crash-recovery terms
-TEST(Recovery, PausedLeaderIsReplacedAndFollowsAfterResuming) {
-  SimCluster c(sim_options(3, 40));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId old = c.wait_for_leader();
+TEST_F(Recovery, PausedLeaderIsReplacedAndFollowsAfterResuming) {
+  SimCluster& c = start(3, 40);
+  const NodeId old = elect();
   ASSERT_NE(old, kNoNode);
-  ASSERT_TRUE(c.propose_and_wait(old, "before").ok());
+  ASSERT_TRUE(propose_ok("before"));
   c.pause(old);  // a long GC pause: it runs nothing, its messages wait
   ASSERT_TRUE(c.run_until(
       [&] {
@@ -580,7 +556,7 @@ TEST(Recovery, PausedLeaderIsReplacedAndFollowsAfterResuming) {
       },
       5s));
   const NodeId fresh = c.leader();
-  ASSERT_TRUE(c.propose_and_wait(fresh, "during").ok());
+  ASSERT_TRUE(propose_ok(fresh, "during"));
   c.resume(old);
   // On resuming it still believes it leads, until a message of the newer
   // term reaches it (§5.1); then it follows and catches up.
@@ -593,20 +569,18 @@ TEST(Recovery, PausedLeaderIsReplacedAndFollowsAfterResuming) {
 // A follower that can send but not receive (one-way partition) would keep
 // disrupting the leader with ever higher terms. PreVote and CheckQuorum stop
 // it: the others heard from the leader recently and refuse (thesis §9.6).
-TEST(Network, OneWayPartitionedFollowerDoesNotDisruptWithPreVote) {
+TEST_F(Network, OneWayPartitionedFollowerDoesNotDisruptWithPreVote) {
   ClusterSettings s;
   s.pre_vote = true;
   s.check_quorum = true;
-  SimCluster c(sim_options(3, 41, s));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+  SimCluster& c = start(3, 41, s);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
   const NodeId deaf = leader == 3 ? 2 : 3;
   const Term term = c.node(leader).term();
   c.block(leader, deaf);  // the leader's messages never reach `deaf`
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(c.propose_and_wait(leader, "w" + std::to_string(i)).ok());
+    ASSERT_TRUE(propose_ok(std::string("w") + std::to_string(i)));
     c.run_for(300ms);
   }
   EXPECT_EQ(c.leader(), leader);
@@ -615,13 +589,11 @@ TEST(Network, OneWayPartitionedFollowerDoesNotDisruptWithPreVote) {
 }
 
 // @feature partitions
-TEST(Network, OneWayPartitionedFollowerDisruptsWithoutPreVote) {
+TEST_F(Network, OneWayPartitionedFollowerDisruptsWithoutPreVote) {
   // The same scenario under basic Raft: the deaf follower's elections raise
   // the term and depose the leader (the behaviour PreVote exists to stop).
-  SimCluster c(sim_options(3, 41));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+  SimCluster& c = start(3, 41);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
   const NodeId deaf = leader == 3 ? 2 : 3;
   const Term term = c.node(leader).term();
@@ -647,23 +619,21 @@ class DurableStateMachine final : public coraft::testing::ForwardingStateMachine
 };
 
 // @feature crash-recovery
-TEST(Recovery, DurableStateMachineIsNotReappliedAfterRestart) {
+TEST_F(Recovery, DurableStateMachineIsNotReappliedAfterRestart) {
   auto stores = std::make_shared<std::map<NodeId, std::vector<Index>>>();
   SimOptions o = sim_options(3, 44);
   o.wrap_state_machine = [stores](NodeId id, StateMachine& inner) -> std::unique_ptr<StateMachine> {
     return std::make_unique<DurableStateMachine>(inner, &(*stores)[id]);
   };
-  SimCluster c(o);
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  NodeId leader = c.wait_for_leader();
+  SimCluster& c = start(o);
+  NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(c.propose_and_wait(leader, "a" + std::to_string(i)).ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(propose_ok(std::string("a") + std::to_string(i)));
   c.run_for(200ms);
   const NodeId f = leader == 1 ? 2 : 1;
   ASSERT_EQ((*stores)[f].size(), 5u);
   c.crash(f);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(c.propose_and_wait(leader, "b" + std::to_string(i)).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(propose_ok(std::string("b") + std::to_string(i)));
   c.restart(f);
   ASSERT_TRUE(c.run_until([&] { return (*stores)[f].size() >= 8; }, 2s));
   c.run_for(200ms);
@@ -674,11 +644,9 @@ TEST(Recovery, DurableStateMachineIsNotReappliedAfterRestart) {
 }
 
 // @feature client
-TEST(Client, ProposalOnAFollowerFailsAtOnceWithTheLeaderHint) {
-  SimCluster c(sim_options(3, 24));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+TEST_F(Client, ProposalOnAFollowerFailsAtOnceWithTheLeaderHint) {
+  SimCluster& c = start(3, 24);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
   c.run_for(100ms);  // followers learn the leader from its AppendEntries
   for (NodeId id : c.ids()) {
@@ -691,13 +659,11 @@ TEST(Client, ProposalOnAFollowerFailsAtOnceWithTheLeaderHint) {
 }
 
 // @feature client
-TEST(Client, OverwrittenProposalFailsWithLeadershipLost) {
-  SimCluster c(sim_options(3, 25));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId old = c.wait_for_leader();
+TEST_F(Client, OverwrittenProposalFailsWithLeadershipLost) {
+  SimCluster& c = start(3, 25);
+  const NodeId old = elect();
   ASSERT_NE(old, kNoNode);
-  ASSERT_TRUE(c.propose_and_wait(old, "ok").ok());
+  ASSERT_TRUE(propose_ok("ok"));
   c.isolate(old);
   auto lost = c.propose(old, "lost");
   std::vector<NodeId> others;
@@ -712,7 +678,7 @@ TEST(Client, OverwrittenProposalFailsWithLeadershipLost) {
       },
       5s));
   const NodeId fresh = c.leader();
-  ASSERT_TRUE(c.propose_and_wait(fresh, "new").ok());
+  ASSERT_TRUE(propose_ok(fresh, "new"));
   c.heal();
   ASSERT_TRUE(c.run_until([&] { return lost->done; }, 5s));
   EXPECT_TRUE(lost->result.status().is_leadership_lost()) << lost->result.status().to_string();
@@ -722,13 +688,11 @@ TEST(Client, OverwrittenProposalFailsWithLeadershipLost) {
 // entry of a higher term commits below it, no log can ever hold it (terms
 // never decrease along a log), and it fails at once.
 // @feature client current-term-commit
-TEST(Client, LostProposalsFailEvenWhenNothingIsWrittenAtTheirIndex) {
-  SimCluster c(sim_options(3, 43));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId old = c.wait_for_leader();
+TEST_F(Client, LostProposalsFailEvenWhenNothingIsWrittenAtTheirIndex) {
+  SimCluster& c = start(3, 43);
+  const NodeId old = elect();
   ASSERT_NE(old, kNoNode);
-  ASSERT_TRUE(c.propose_and_wait(old, "ok").ok());
+  ASSERT_TRUE(propose_ok("ok"));
   c.isolate(old);
   std::vector<std::shared_ptr<SimCluster::Proposal>> lost;
   for (int i = 0; i < 3; ++i) lost.push_back(c.propose(old, "lost" + std::to_string(i)));
@@ -739,10 +703,8 @@ TEST(Client, LostProposalsFailEvenWhenNothingIsWrittenAtTheirIndex) {
 }
 
 // @feature client
-TEST(Client, AListenerMayProposeAsSoonAsItsNodeBecomesLeader) {
-  SimCluster c(sim_options(3, 46));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
+TEST_F(Client, AListenerMayProposeAsSoonAsItsNodeBecomesLeader) {
+  SimCluster& c = start(3, 46);
   auto result = std::make_shared<std::optional<Result<Bytes>>>();
   for (NodeId id : c.ids()) {
     RaftNode* n = &c.node(id);
@@ -752,7 +714,7 @@ TEST(Client, AListenerMayProposeAsSoonAsItsNodeBecomesLeader) {
       }
     });
   }
-  const NodeId leader = c.wait_for_leader();
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
   ASSERT_TRUE(c.run_until([&] { return result->has_value(); }, 1s));
   ASSERT_TRUE(result->value().ok()) << result->value().status().to_string();
@@ -760,11 +722,9 @@ TEST(Client, AListenerMayProposeAsSoonAsItsNodeBecomesLeader) {
 }
 
 // @feature client
-TEST(Client, ProposalTimeoutReportsAnUnknownOutcome) {
-  SimCluster c(sim_options(3, 42));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+TEST_F(Client, ProposalTimeoutReportsAnUnknownOutcome) {
+  SimCluster& c = start(3, 42);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
   c.isolate(leader);
   auto timed = c.propose(leader, "t", 100ms);
@@ -780,11 +740,9 @@ TEST(Client, ProposalTimeoutReportsAnUnknownOutcome) {
 }
 
 // @feature client
-TEST(Client, StopFailsPendingProposalsWithStopped) {
-  SimCluster c(sim_options(3, 26));
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+TEST_F(Client, StopFailsPendingProposalsWithStopped) {
+  SimCluster& c = start(3, 26);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
   for (NodeId id : c.ids()) {
     if (id != leader) c.isolate(id);
@@ -813,20 +771,18 @@ class FailingLog final : public coraft::testing::ForwardingLog {
 };
 
 // @feature failures
-TEST(Failure, ThrowingLogAPIStopsTheNodeSafelyAndReportsIt) {
+TEST_F(Failure, ThrowingLogAPIStopsTheNodeSafelyAndReportsIt) {
   SimOptions o = sim_options(1, 27);
   o.wrap_log = [](NodeId, LogAPI& inner) -> std::unique_ptr<LogAPI> {
     return std::make_unique<FailingLog>(inner, 3);
   };
-  SimCluster c(o);
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  ASSERT_EQ(c.wait_for_leader(), 1u);
+  SimCluster& c = start(o);
+  ASSERT_EQ(elect(), 1u);
   std::vector<NodeEvent> events;
   c.node(1).subscribe([&events](const NodeEvent& e) { events.push_back(e); });
   std::vector<std::shared_ptr<SimCluster::Proposal>> ps;
   for (int i = 0; i < 5; ++i) {
-    ps.push_back(c.propose(1, "p" + std::to_string(i)));
+    ps.push_back(c.propose(1, std::string("p") + std::to_string(i)));
     c.run_for(5ms);
   }
   c.run_for(50ms);
@@ -853,17 +809,15 @@ class ThrowingStateMachine final : public coraft::testing::ForwardingStateMachin
 };
 
 // @feature failures
-TEST(Failure, ThrowingStateMachineStopsTheNodeWithoutSkippingTheEntry) {
+TEST_F(Failure, ThrowingStateMachineStopsTheNodeWithoutSkippingTheEntry) {
   SimOptions o = sim_options(3, 28);
   o.wrap_state_machine = [](NodeId, StateMachine& inner) -> std::unique_ptr<StateMachine> {
     return std::make_unique<ThrowingStateMachine>(inner);
   };
-  SimCluster c(o);
-  SCOPED_TRACE("seed " + std::to_string(c.seed()));
-  c.start();
-  const NodeId leader = c.wait_for_leader();
+  SimCluster& c = start(o);
+  const NodeId leader = elect();
   ASSERT_NE(leader, kNoNode);
-  ASSERT_TRUE(c.propose_and_wait(leader, "fine").ok());
+  ASSERT_TRUE(propose_ok("fine"));
   auto p = c.propose(leader, "poison");
   // The leader fails on the poison entry. A server fails when (and only
   // when) it learns that the entry is committed and applies it; none skips it.

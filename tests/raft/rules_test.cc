@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "raft/sim_helpers.h"
+#include "raft/cluster_fixture.h"
 
 namespace coraft::test {
 namespace {
@@ -22,7 +22,7 @@ using coro::TimePoint;
 bool propose_spaced(SimCluster& c, NodeId leader, int n, Duration gap) {
   std::vector<std::shared_ptr<SimCluster::Proposal>> ps;
   for (int i = 0; i < n; ++i) {
-    ps.push_back(c.propose(leader, "p" + std::to_string(i)));
+    ps.push_back(c.propose(leader, std::string("p").append(std::to_string(i))));
     c.run_for(gap);
   }
   return c.run_until([&] { return std::all_of(ps.begin(), ps.end(), [](auto& p) { return p->done; }); }, 5s);
@@ -34,7 +34,7 @@ bool propose_spaced(SimCluster& c, NodeId leader, int n, Duration gap) {
 // majority: nothing commits, and a crash of the leader loses nothing that
 // anyone considered committed.
 // @feature commit leader-disk crash-recovery
-TEST(Commit, LeaderCountsItselfOnlyOnceItsEntriesAreDurable) {
+TEST_F(Commit, LeaderCountsItselfOnlyOnceItsEntriesAreDurable) {
   ClusterSettings settings = basic_settings();
   settings.pre_vote = true;  // the follower cut off below must not depose the leader
   SimOptions o = sim_options(3, 1001, settings);
@@ -69,7 +69,7 @@ TEST(Commit, LeaderCountsItselfOnlyOnceItsEntriesAreDurable) {
 // another entry commits at its index, even one of an older term (the new
 // leader's log held it from before), it fails with leadership_lost.
 // @feature client current-term-commit
-TEST(Client, ProposalWhoseIndexCommitsAnOlderTermsEntryFailsWithLeadershipLost) {
+TEST_F(Client, ProposalWhoseIndexCommitsAnOlderTermsEntryFailsWithLeadershipLost) {
   SimCluster c(sim_options(5, 1002));
   SCOPED_TRACE(seed_of(c));
   // Servers 4 and 5 hold commands at 2 and 3 of term 2; 1, 2 and 3 only the
@@ -134,7 +134,7 @@ Message vote(NodeId from, NodeId to, Term term) {
 // §5.2: a candidate wins with votes from a majority of distinct servers.
 // The network may deliver a grant twice; it still counts once.
 // @feature election
-TEST(Election, DuplicatedGrantedVoteIsCountedOnce) {
+TEST_F(Election, DuplicatedGrantedVoteIsCountedOnce) {
   SimOptions o = sim_options(5, 1003);
   o.throw_on_violation = false;
   SimCluster c(o);
@@ -155,7 +155,7 @@ TEST(Election, DuplicatedGrantedVoteIsCountedOnce) {
 // §5.2: votes are for one term. A grant of an earlier term, delayed into
 // the candidate's next election, counts for nothing.
 // @feature election
-TEST(Election, GrantedVoteDelayedIntoTheNextTermIsNotCounted) {
+TEST_F(Election, GrantedVoteDelayedIntoTheNextTermIsNotCounted) {
   SimOptions o = sim_options(5, 1004);
   o.throw_on_violation = false;
   SimCluster c(o);
@@ -184,7 +184,7 @@ TEST(Election, GrantedVoteDelayedIntoTheNextTermIsNotCounted) {
 // entry earlier (re-sending what the follower holds) nor later (a second
 // rejection).
 // @feature replication log-repair
-TEST(Replication, BacktrackingRetriesJustAfterTheLastMatchingEntry) {
+TEST_F(Replication, BacktrackingRetriesJustAfterTheLastMatchingEntry) {
   SimCluster c(sim_options(3, 1005));
   SCOPED_TRACE(seed_of(c));
   // Leaders-to-be 1 and 3: 2..3 of term 1, 4..6 of term 3. Server 2: 2..3 of
@@ -224,7 +224,7 @@ TEST(Replication, BacktrackingRetriesJustAfterTheLastMatchingEntry) {
 // §5.2: election timeouts are drawn at random from [min, max), anew for
 // every election, so that split votes resolve.
 // @feature election
-TEST(Election, ElectionTimeoutsAreRandomizedWithinTheConfiguredRange) {
+TEST_F(Election, ElectionTimeoutsAreRandomizedWithinTheConfiguredRange) {
   SimCluster c(sim_options(3, 1006));
   SCOPED_TRACE(seed_of(c));
   const ClusterSettings s = c.options().settings;
@@ -255,7 +255,7 @@ TEST(Election, ElectionTimeoutsAreRandomizedWithinTheConfiguredRange) {
 // only once its LogAPI holds them durably; the leader counts that ack
 // toward commitment.
 // @feature replication crash-recovery
-TEST(Replication, FollowerAcknowledgesEntriesOnlyOnceTheyAreDurable) {
+TEST_F(Replication, FollowerAcknowledgesEntriesOnlyOnceTheyAreDurable) {
   SimOptions o = sim_options(3, 1007);
   o.min_disk_latency = 3ms;
   o.max_disk_latency = 8ms;
@@ -325,7 +325,7 @@ TEST(Apply, AServerAppliesOnlyWhatItsOwnLogHoldsDurably) {
   c.set_disk_latency(slow, 40ms, 40ms);  // the other follower and the leader commit without it
   std::vector<std::string> ahead;
   for (int i = 0; i < 10; ++i) {
-    auto p = c.propose(l, "a" + std::to_string(i));
+    auto p = c.propose(l, std::string("a") + std::to_string(i));
     ASSERT_TRUE(c.run_until(
         [&] {
           if (c.node(slow).applied_index() > c.durable_log(slow).last_index()) {
@@ -345,7 +345,7 @@ TEST(Apply, AServerAppliesOnlyWhatItsOwnLogHoldsDurably) {
 // bootstrap entry (or what its state machine already applied) is
 // committed; the rest of its log waits for a leader's word.
 // @feature crash-recovery commit
-TEST(Recovery, RestartedServerTakesNothingBeyondWhatItAppliedAsCommitted) {
+TEST_F(Recovery, RestartedServerTakesNothingBeyondWhatItAppliedAsCommitted) {
   SimCluster c(sim_options(3, 1010));
   SCOPED_TRACE(seed_of(c));
   // Server 1 holds entries 2..4 of term 2 that no other server has: they
@@ -362,7 +362,7 @@ TEST(Recovery, RestartedServerTakesNothingBeyondWhatItAppliedAsCommitted) {
 // §5.3: "the leader retries AppendEntries indefinitely": a probe or a
 // window lost to the network is sent again, with no new proposal to push it.
 // @feature replication log-repair
-TEST(Replication, LostAppendEntriesAreSentAgain) {
+TEST_F(Replication, LostAppendEntriesAreSentAgain) {
   SimCluster c(sim_options(3, 1011));
   SCOPED_TRACE(seed_of(c));
   c.start();
@@ -389,7 +389,7 @@ TEST(Replication, LostAppendEntriesAreSentAgain) {
 // only then. An AppendEntries that the network delayed behind a longer one
 // of the same leader matches what the follower holds: nothing is removed.
 // @feature replication log-repair
-TEST(Replication, DelayedAppendEntriesNeverTruncateMatchingEntries) {
+TEST_F(Replication, DelayedAppendEntriesNeverTruncateMatchingEntries) {
   const ClusterSettings quiet = quiet_settings();
   SimCluster c(sim_options(3, 1012, quiet));
   SCOPED_TRACE(seed_of(c));
@@ -418,7 +418,7 @@ TEST(Replication, DelayedAppendEntriesNeverTruncateMatchingEntries) {
 // be another term's leftovers the leader does not hold: the follower must
 // not commit them, whatever the leader's commit index says.
 // @feature replication commit
-TEST(Replication, FollowerCommitsNoFurtherThanTheEntriesItMatched) {
+TEST_F(Replication, FollowerCommitsNoFurtherThanTheEntriesItMatched) {
   const ClusterSettings quiet = quiet_settings();
   SimOptions o = sim_options(3, 1013, quiet);
   o.throw_on_violation = false;
@@ -442,7 +442,7 @@ TEST(Replication, FollowerCommitsNoFurtherThanTheEntriesItMatched) {
 // without changing anyone's term: granted or refused, the voter's term,
 // vote and role stay as they were.
 // @feature prevote terms
-TEST(PreVote, APreVoteRequestNeverChangesTheVotersTerm) {
+TEST_F(PreVote, APreVoteRequestNeverChangesTheVotersTerm) {
   ClusterSettings s = quiet_settings();
   s.pre_vote = true;
   SimCluster c(sim_options(3, 1014, s));
@@ -482,7 +482,7 @@ TEST(PreVote, APreVoteRequestNeverChangesTheVotersTerm) {
 // every entry of a conflicting term in one round trip, and never skips a
 // matching one.
 // @feature replication log-repair
-TEST(Replication, RejectionHintNamesTheLastEntryAtOrBelowTheLeadersTerm) {
+TEST_F(Replication, RejectionHintNamesTheLastEntryAtOrBelowTheLeadersTerm) {
   const ClusterSettings quiet = quiet_settings();
   SimCluster c(sim_options(3, 1015, quiet));
   SCOPED_TRACE(seed_of(c));
