@@ -49,6 +49,7 @@ using coraft::Index;
 using coraft::kNoNode;
 using coraft::Message;
 using coraft::NodeId;
+using coraft::Payload;
 using coraft::RaftNode;
 using coraft::Result;
 using coraft::Status;
@@ -62,10 +63,10 @@ namespace coro = coraft::coro;
 // or "ok" when the key is new.
 class KvStore final : public coraft::StateMachine {
  public:
-  coro::Task<Bytes> apply(Index index, Bytes command) override {
+  coro::Task<Bytes> apply(Index index, Payload command) override {
     applied_ = index;
-    history_.push_back(command);
-    co_return execute(command);
+    history_.push_back(command.str());
+    co_return execute(history_.back());
   }
   Index applied_index() const override { return applied_; }
 

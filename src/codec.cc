@@ -276,6 +276,18 @@ class Reader {
     p_ += n;
     return true;
   }
+  // Entry data: straight into one shared buffer (Payload), no other copy.
+  bool bytes(Payload& out, const char* what) {
+    std::uint64_t n = 0;
+    if (!varint(n, what)) return false;
+    if (n > remaining()) {
+      return fail(std::string(what) + " length " + std::to_string(n) + " exceeds the " +
+                  std::to_string(remaining()) + " bytes remaining" + at(0));
+    }
+    out = Payload(std::string_view(p_, static_cast<std::size_t>(n)));
+    p_ += n;
+    return true;
+  }
 
   bool header(const char (&magic)[2], std::uint8_t version) {
     std::uint8_t b0 = 0, b1 = 0, v = 0;

@@ -46,7 +46,8 @@ struct NodeOptions {
   std::uint64_t random_seed = 0;
   // The in-memory entry cache: unapplied entries are always kept; applied
   // ones stay (for followers slightly behind) while the whole cache holds at
-  // most this many bytes, and are read back through LogAPI::read once
+  // most this many bytes (each entry counted with its payload's whole
+  // footprint in memory), and are read back through LogAPI::read once
   // evicted. Default: 64 MiB.
   std::uint64_t max_cache_bytes = 64u << 20;
   // Most proposals waiting for commit on this leader; more fail with
@@ -152,12 +153,12 @@ class RaftNode {
   // with timeout once `timeout` elapsed (zero: no timeout), in which case
   // the command may still commit later. A leader that steps down keeps its
   // proposals pending: they may still commit under the next leader.
-  coro::Task<Result<Bytes>> propose(Bytes command, coro::Duration timeout = coro::Duration::zero());
+  coro::Task<Result<Bytes>> propose(Payload command, coro::Duration timeout = coro::Duration::zero());
   // Callback form: `done` is called exactly once, on the executor (possibly
   // before propose() returns, for an immediate error; if it throws then,
   // the exception reaches the caller of propose()). Later calls that throw
   // stop the node with an internal error.
-  void propose(Bytes command, ProposeCallback done, coro::Duration timeout = coro::Duration::zero());
+  void propose(Payload command, ProposeCallback done, coro::Duration timeout = coro::Duration::zero());
 
   // Makes this server's election timeout expire now (etcd raft's MsgHup):
   // it campaigns at once, as if its timer had fired (a pre-vote round first

@@ -24,7 +24,7 @@ namespace coraft {
 // One committed command, as apply_batch receives it.
 struct Command {
   Index index = 0;
-  Bytes data;
+  Payload data;
 };
 
 class StateMachine {
@@ -36,7 +36,9 @@ class StateMachine {
   // does not see, such as no-ops, leave gaps). The returned bytes reach the
   // proposer's propose() on the leader that proposed it. Throwing stops the
   // node safely (a state machine that cannot apply must not be skipped).
-  virtual coro::Task<Bytes> apply(Index index, Bytes command) = 0;
+  // `command` shares the bytes the log holds (read it as a string_view;
+  // keeping it is cheap).
+  virtual coro::Task<Bytes> apply(Index index, Payload command) = 0;
 
   // Applies several committed commands at once, in log order (strictly
   // increasing indexes), and returns one result per command, in the same

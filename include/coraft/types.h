@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "coraft/payload.h"
+
 namespace coraft {
 
 // A server's id in the cluster. 0 means "none" (no vote, no known leader).
@@ -27,7 +29,10 @@ struct Entry {
   Term term = 0;
   Index index = 0;
   EntryType type = EntryType::kCommand;
-  Bytes data;
+  // The command (or the encoded configuration), shared, never copied: the
+  // node's cache, LogAPI, messages and the state machine all hold the same
+  // bytes.
+  Payload data;
 
   friend bool operator==(const Entry&, const Entry&) = default;
 };

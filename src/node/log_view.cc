@@ -62,7 +62,7 @@ void LogView::append_meta(const Entry& e) {
 void LogView::append(Entry entry, bool cache) {
   append_meta(entry);
   if (cache && cache_first_ + cache_.size() == entry.index) {
-    cache_bytes_ += entry.data.size();
+    cache_bytes_ += cost(entry);
     cache_.push_back(std::move(entry));
   } else {
     cache_.clear();
@@ -77,7 +77,7 @@ void LogView::truncate_from(Index from) {
   while (!runs_.empty() && runs_.back().first >= from) runs_.pop_back();
   last_ = from - 1;
   while (!cache_.empty() && cache_first_ + cache_.size() - 1 >= from) {
-    cache_bytes_ -= cache_.back().data.size();
+    cache_bytes_ -= cost(cache_.back());
     cache_.pop_back();
   }
   if (cache_.empty()) cache_first_ = last_ + 1;
@@ -91,7 +91,7 @@ const Entry* LogView::cached(Index i) const {
 
 void LogView::evict(Index upto, std::uint64_t budget) {
   while (!cache_.empty() && cache_first_ <= upto && cache_bytes_ > budget) {
-    cache_bytes_ -= cache_.front().data.size();
+    cache_bytes_ -= cost(cache_.front());
     cache_.pop_front();
     ++cache_first_;
   }

@@ -46,7 +46,10 @@ class LogView {
   // The cached entry at i, or nullptr.
   const Entry* cached(Index i) const;
   Index cache_first() const { return cache_first_; }
+  // What the cache holds in memory: each entry's own size and its payload's
+  // footprint (bytes and bookkeeping), whether or not others share it.
   std::uint64_t cache_bytes() const { return cache_bytes_; }
+  static std::uint64_t cost(const Entry& e) { return sizeof(Entry) + e.data.footprint(); }
   // Drops cached entries with index <= upto, oldest first, while the cache
   // holds more than `budget` bytes.
   void evict(Index upto, std::uint64_t budget);

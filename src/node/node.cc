@@ -316,7 +316,7 @@ void RaftNode::Impl::on_durable(Index /*through*/, std::size_t entries) {
 
 // ---- proposals ----
 
-void RaftNode::Impl::propose(Bytes command, ProposeCallback done, coro::Duration timeout) {
+void RaftNode::Impl::propose(Payload command, ProposeCallback done, coro::Duration timeout) {
   if (!running_) {
     done(error_.is_ok() ? Status::stopped() : error_);
     return;
@@ -342,7 +342,7 @@ void RaftNode::Impl::propose(Bytes command, ProposeCallback done, coro::Duration
   schedule_flush();
 }
 
-coro::Task<Result<Bytes>> RaftNode::Impl::propose_task(Bytes command, coro::Duration timeout) {
+coro::Task<Result<Bytes>> RaftNode::Impl::propose_task(Payload command, coro::Duration timeout) {
   auto [promise, future] = coro::make_promise<Bytes>(ex_);
   // Only the callback owns the promise: if the node drops the callback
   // without calling it, the future completes with broken_promise.
@@ -370,10 +370,10 @@ RaftNode::~RaftNode() = default;
 
 coro::Task<Status> RaftNode::start() { return impl_->start(); }
 coro::Task<void> RaftNode::stop() { return impl_->stop(); }
-coro::Task<Result<Bytes>> RaftNode::propose(Bytes command, coro::Duration timeout) {
+coro::Task<Result<Bytes>> RaftNode::propose(Payload command, coro::Duration timeout) {
   return impl_->propose_task(std::move(command), timeout);
 }
-void RaftNode::propose(Bytes command, ProposeCallback done, coro::Duration timeout) {
+void RaftNode::propose(Payload command, ProposeCallback done, coro::Duration timeout) {
   impl_->propose(std::move(command), std::move(done), timeout);
 }
 void RaftNode::receive(Message message) { impl_->receive(std::move(message)); }

@@ -54,8 +54,8 @@ class RaftNode::Impl final : private node::StoragePipeline::Host, private node::
   coro::Task<void> stop();
   void receive(Message m);
   Status campaign_now();
-  void propose(Bytes command, ProposeCallback done, coro::Duration timeout);
-  coro::Task<Result<Bytes>> propose_task(Bytes command, coro::Duration timeout);
+  void propose(Payload command, ProposeCallback done, coro::Duration timeout);
+  coro::Task<Result<Bytes>> propose_task(Payload command, coro::Duration timeout);
   NodeStatus status() const;
   void subscribe(EventListener l) { listeners_.push_back(std::move(l)); }
   const NodeCounters& counters() const { return counters_; }

@@ -6,7 +6,7 @@ namespace coraft::testing {
 
 void InvariantChecker::add_violation(std::string what) { violations_.push_back(std::move(what)); }
 
-std::uint64_t InvariantChecker::hash_bytes(const Bytes& b) {
+std::uint64_t InvariantChecker::hash_bytes(std::string_view b) {
   std::uint64_t h = 1469598103934665603ull;  // FNV-1a
   for (unsigned char c : b) {
     h ^= c;
@@ -34,7 +34,7 @@ void InvariantChecker::on_vote(NodeId voter, Term term, NodeId candidate) {
   }
 }
 
-void InvariantChecker::on_apply(NodeId node, Index index, const Bytes& command) {
+void InvariantChecker::on_apply(NodeId node, Index index, std::string_view command) {
   NodeSeen& seen = nodes_[node];
   if (index <= seen.applied) {
     add_violation("node " + std::to_string(node) + " applied index " + std::to_string(index) +

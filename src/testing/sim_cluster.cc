@@ -108,10 +108,11 @@ class SimStateMachine final : public StateMachine {
         trace_(std::move(trace)),
         applied_(std::move(applied)),
         applied_index_(applied_index) {}
-  coro::Task<Bytes> apply(Index index, Bytes command) override {
+  coro::Task<Bytes> apply(Index index, Payload command) override {
     checker_.on_apply(id_, index, command);
-    if (trace_) trace_(TraceKind::kApply, kNoNode, std::to_string(index) + ": " + command.substr(0, 24));
-    applied_.push_back(AppliedCommand{index, std::move(command)});
+    if (trace_)
+      trace_(TraceKind::kApply, kNoNode, std::to_string(index) + ": " + command.str().substr(0, 24));
+    applied_.push_back(AppliedCommand{index, command.str()});
     co_return std::to_string(index);
   }
   // What it had applied when it was created (preload), else 0.
@@ -792,7 +793,7 @@ void SimCluster::preload(NodeId id, HardState hard_state, std::vector<Entry> ent
   s.preapplied.clear();
   for (const Entry& e : entries) {
     if (e.index <= applied && e.type == EntryType::kCommand)
-      s.preapplied.push_back(AppliedCommand{e.index, e.data});
+      s.preapplied.push_back(AppliedCommand{e.index, e.data.str()});
   }
   s.preapplied_index = applied;
   ClusterConfig config;

@@ -35,7 +35,7 @@ namespace {
 
 class NoopStateMachine final : public StateMachine {
  public:
-  coro::Task<Bytes> apply(Index index, Bytes) override {
+  coro::Task<Bytes> apply(Index index, Payload) override {
     applied_ = index;
     co_return Bytes{};
   }

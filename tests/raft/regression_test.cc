@@ -182,7 +182,7 @@ class NullTransport final : public TransportAPI {
 };
 class NullStateMachine final : public StateMachine {
  public:
-  coro::Task<Bytes> apply(Index, Bytes) override { co_return Bytes{}; }
+  coro::Task<Bytes> apply(Index, Payload) override { co_return Bytes{}; }
   Index applied_index() const override { return 0; }
 };
 

@@ -608,7 +608,7 @@ class DurableStateMachine final : public coraft::testing::ForwardingStateMachine
  public:
   DurableStateMachine(StateMachine& inner, std::vector<Index>* store)
       : ForwardingStateMachine(inner), store_(store) {}
-  coro::Task<Bytes> apply(Index index, Bytes command) override {
+  coro::Task<Bytes> apply(Index index, Payload command) override {
     store_->push_back(index);
     return inner().apply(index, std::move(command));
   }
@@ -802,7 +802,7 @@ TEST_F(Failure, ThrowingLogAPIStopsTheNodeSafelyAndReportsIt) {
 class ThrowingStateMachine final : public coraft::testing::ForwardingStateMachine {
  public:
   using ForwardingStateMachine::ForwardingStateMachine;
-  coro::Task<Bytes> apply(Index index, Bytes command) override {
+  coro::Task<Bytes> apply(Index index, Payload command) override {
     if (command == "poison") throw std::runtime_error("cannot apply poison");
     return inner().apply(index, std::move(command));
   }

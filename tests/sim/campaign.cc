@@ -99,15 +99,13 @@ class KvStateMachine final : public testing::ForwardingStateMachine {
   KvStateMachine(StateMachine& inner, bool apply_twice, KvStore* durable)
       : ForwardingStateMachine(inner), apply_twice_(apply_twice), store_(durable ? durable : &volatile_) {}
   Index applied_index() const override { return store_->applied; }
-  coro::Task<Bytes> apply(Index index, Bytes command) override {
-    Bytes copy = command;
-    co_await inner().apply(index, std::move(copy));
+  coro::Task<Bytes> apply(Index index, Payload command) override {
+    co_await inner().apply(index, command);
     if (apply_twice_ && index % 5 == 0) {
-      Bytes again = command;
-      co_await inner().apply(index, std::move(again));  // the bug under test
+      co_await inner().apply(index, command);  // the bug under test
     }
     store_->applied = index;
-    Bytes result = execute(command);
+    Bytes result = execute(command.str());
     co_return result + kSep + std::to_string(index);
   }
 

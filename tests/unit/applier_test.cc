@@ -31,7 +31,7 @@ class RecordingSM final : public StateMachine {
     if (drop_a_result) r.pop_back();
     co_return r;
   }
-  coro::Task<Bytes> apply(Index index, Bytes command) override {
+  coro::Task<Bytes> apply(Index index, Payload command) override {
     if (index == throw_at) throw std::runtime_error("disk full");
     applied.emplace_back(index, command);
     co_return "r" + std::to_string(index);

@@ -38,7 +38,7 @@ class ForwardingLog : public LogAPI {
 class ForwardingStateMachine : public StateMachine {
  public:
   explicit ForwardingStateMachine(StateMachine& inner) : inner_(inner) {}
-  coro::Task<Bytes> apply(Index index, Bytes command) override {
+  coro::Task<Bytes> apply(Index index, Payload command) override {
     return inner_.apply(index, std::move(command));
   }
   Index applied_index() const override { return inner_.applied_index(); }

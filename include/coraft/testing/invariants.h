@@ -35,6 +35,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -51,7 +52,7 @@ class InvariantChecker {
   // A server granted its vote (observed on the wire or in its storage).
   void on_vote(NodeId voter, Term term, NodeId candidate);
   // A server's state machine applied `command` at `index`.
-  void on_apply(NodeId node, Index index, const Bytes& command);
+  void on_apply(NodeId node, Index index, std::string_view command);
   // A server's state machine restarted; it applies again from applied + 1.
   void on_state_machine_reset(NodeId node, Index applied);
   // A server restarted: its volatile commit index starts over.
@@ -98,7 +99,7 @@ class InvariantChecker {
     Term prev_term;
     EntryType type;
   };
-  static std::uint64_t hash_bytes(const Bytes& b);
+  static std::uint64_t hash_bytes(std::string_view b);
 
   std::vector<std::string> violations_;
   std::map<Term, NodeId> leaders_;
