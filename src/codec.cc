@@ -1,7 +1,7 @@
-// Wire format, version 1. Every integer is a canonical LEB128 varint (at most
+// Wire format, version 2. Every integer is a canonical LEB128 varint (at most
 // 10 bytes, no redundant high zero groups); bools and enums are one byte.
 //
-//   message := 'C' 'R' version kind from to body
+//   message := 'C' 'R' version kind from to cluster body
 //     kind 0 RequestVote           := term last_log_index last_log_term pre_vote
 //     kind 1 RequestVoteResponse   := term granted pre_vote
 //     kind 2 AppendEntries         := term prev_log_index prev_log_term leader_commit
@@ -12,7 +12,7 @@
 //   config  := 'C' 'C' version count voter{count} pre_vote check_quorum
 //              election_timeout_min election_timeout_max heartbeat_interval
 //              max_entries_per_message max_bytes_per_message
-//              max_inflight_messages max_inflight_bytes
+//              max_inflight_messages max_inflight_bytes name_length name
 //     Durations are milliseconds, encoded as the varint of their 64-bit two's
 //     complement (so a negative value, although invalid, still round-trips).
 //
@@ -35,7 +35,7 @@ namespace {
 
 constexpr char kMessageMagic[2] = {'C', 'R'};
 constexpr char kConfigMagic[2] = {'C', 'C'};
-constexpr std::uint8_t kConfigVersion = 1;
+constexpr std::uint8_t kConfigVersion = 2;
 constexpr int kMaxVarintBytes = 10;
 // An entry with empty data: one byte each for term, index, type and length.
 constexpr std::size_t kMinEntryBytes = 4;
@@ -157,6 +157,7 @@ void write_message(W& w, const Message& m) {
   w.u8(static_cast<std::uint8_t>(m.body.index()));
   w.varint(m.from);
   w.varint(m.to);
+  w.varint(m.cluster);
   std::visit([&w](const auto& body) { write_body(w, body); }, m.body);
 }
 
@@ -176,6 +177,8 @@ void write_config(W& w, const ClusterConfig& c) {
   w.varint(s.max_bytes_per_message);
   w.varint(s.max_inflight_messages);
   w.varint(s.max_inflight_bytes);
+  w.varint(c.name.size());
+  w.raw(c.name);
 }
 
 // Appends what `write(w)` writes to `out`, growing it exactly once.
@@ -374,7 +377,7 @@ bool read_body(Reader& r, AppendEntriesResponse& b) {
 bool read_message(Reader& r, Message& m, const DecodeLimits& limits) {
   std::uint8_t kind = 0;
   if (!r.header(kMessageMagic, kCodecVersion) || !r.u8(kind, "kind") || !r.varint(m.from, "from") ||
-      !r.varint(m.to, "to")) {
+      !r.varint(m.to, "to") || !r.varint(m.cluster, "cluster")) {
     return false;
   }
   switch (kind) {
@@ -406,7 +409,7 @@ bool read_config(Reader& r, ClusterConfig& c) {
          r.u32(s.max_entries_per_message, "max_entries_per_message") &&
          r.varint(s.max_bytes_per_message, "max_bytes_per_message") &&
          r.u32(s.max_inflight_messages, "max_inflight_messages") &&
-         r.varint(s.max_inflight_bytes, "max_inflight_bytes");
+         r.varint(s.max_inflight_bytes, "max_inflight_bytes") && r.bytes(c.name, "name");
 }
 
 Status trailing_bytes(const char* what, std::size_t n) {

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <string>
 
+#include "coraft/codec.h"
+
 namespace coraft {
 
 bool ClusterConfig::contains(NodeId id) const {
@@ -20,6 +22,12 @@ Status ClusterConfig::validate() const {
       }
     }
   }
+  if (!std::is_sorted(voters.begin(), voters.end())) {
+    return Status::invalid_argument(
+        "voters must be listed in ascending order: the configuration's encoding is canonical, so that every "
+        "server of a new cluster writes the same entry 1");
+  }
+  if (name.size() > 255) return Status::invalid_argument("cluster name is longer than 255 bytes");
   const auto& s = settings;
   if (s.election_timeout_min.count() <= 0 || s.election_timeout_max <= s.election_timeout_min) {
     return Status::invalid_argument("election timeout range must satisfy 0 < min < max");
@@ -33,6 +41,16 @@ Status ClusterConfig::validate() const {
     return Status::invalid_argument("batch and in-flight limits must be positive");
   }
   return Status::ok();
+}
+
+std::uint64_t cluster_fingerprint(const ClusterConfig& initial) {
+  const Bytes bytes = encode_config(initial);
+  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, 64 bits
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h == 0 ? 1 : h;
 }
 
 }  // namespace coraft

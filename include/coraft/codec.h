@@ -1,11 +1,12 @@
 // A compact, versioned binary encoding of Message and ClusterConfig, for
 // transports and logs that carry bytes.
 //
-// Format, version 1. Every integer is a canonical LEB128 varint (at most 10
+// Format, version 2 (messages and configurations). Every integer is a canonical LEB128 varint (at most 10
 // bytes, no redundant high zero groups: other encoders must produce minimal
 // varints); bools and enums are one byte (bools exactly 0 or 1).
 //
-//   message := 'C' 'R' version kind from to body
+//   message := 'C' 'R' version kind from to cluster body
+//     cluster: the sender's cluster identity (cluster_fingerprint)
 //     kind 0 RequestVote           := term last_log_index last_log_term pre_vote
 //     kind 1 RequestVoteResponse   := term granted pre_vote
 //     kind 2 AppendEntries         := term prev_log_index prev_log_term leader_commit
@@ -17,10 +18,11 @@
 //   config  := 'C' 'C' version count voter{count} pre_vote check_quorum
 //              election_timeout_min election_timeout_max heartbeat_interval
 //              max_entries_per_message max_bytes_per_message
-//              max_inflight_messages max_inflight_bytes
+//              max_inflight_messages max_inflight_bytes name_length name
 //     Durations are milliseconds, as the varint of their 64-bit two's
 //     complement. Configurations are stored in the log: this format is
-//     durable and changes only with a new version byte.
+//     durable and changes only with a new version byte (version 2 added
+//     the cluster name; version 1 had none).
 //
 // Nothing may follow the last field, so a decodable input re-encodes to the
 // same bytes. Decoding is bounds-checked and never trusts a length:
@@ -42,7 +44,7 @@
 
 namespace coraft {
 
-inline constexpr std::uint8_t kCodecVersion = 1;
+inline constexpr std::uint8_t kCodecVersion = 2;
 
 struct DecodeLimits {
   // Largest total input accepted. Default: 64 MiB.

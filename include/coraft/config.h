@@ -49,9 +49,16 @@ struct ClusterSettings {
 };
 
 struct ClusterConfig {
-  // The voting members. Any size from 1; ids are distinct and non-zero.
+  // The voting members. Any size from 1; ids are distinct, non-zero and in
+  // ascending order (the encoding is canonical: every server of a new
+  // cluster must write the very same entry 1).
   std::vector<NodeId> voters;
   ClusterSettings settings;
+  // A name for the cluster, for example "orders-prod"; part of its
+  // identity, so that two clusters that happen to use the same ids and
+  // settings still never accept each other's messages. At most 255 bytes.
+  // Default: empty.
+  std::string name;
 
   bool contains(NodeId id) const;
   // ok, or invalid_argument saying what is wrong.
@@ -59,5 +66,12 @@ struct ClusterConfig {
 
   friend bool operator==(const ClusterConfig&, const ClusterConfig&) = default;
 };
+
+// The identity of the cluster that started with `initial` (its entry 1): a
+// 64-bit fingerprint (FNV-1a) of the configuration's canonical encoding,
+// never 0. Every message a node sends carries it, and a node drops messages
+// that carry another (servers started with different initial
+// configurations, or a server of another cluster); see NodeStatus.
+std::uint64_t cluster_fingerprint(const ClusterConfig& initial);
 
 }  // namespace coraft

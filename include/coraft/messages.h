@@ -63,6 +63,10 @@ struct Message {
   NodeId from = kNoNode;
   NodeId to = kNoNode;
   MessageBody body;
+  // The sender's cluster identity (cluster_fingerprint of its initial
+  // configuration), set by the sending node. A node drops, counts and
+  // reports a message whose cluster is not its own.
+  std::uint64_t cluster = 0;
   friend bool operator==(const Message&, const Message&) = default;
 };
 

@@ -83,6 +83,14 @@ struct NodeStatus {
   // (durable, and below any truncation still queued).
   Index durable_index = 0;
   ClusterConfig config;
+  // This cluster's identity (cluster_fingerprint of entry 1's
+  // configuration), carried by every message this node sends.
+  std::uint64_t cluster = 0;
+  // The last message dropped because it carried another cluster's
+  // identity: its sender and that identity (0 when none was dropped; the
+  // count is NodeCounters::foreign_messages).
+  NodeId last_foreign_sender = kNoNode;
+  std::uint64_t last_foreign_cluster = 0;
   std::vector<PeerStatus> peers;  // leader only: one per other voter
   // Why the node stopped itself; ok otherwise: io_error for a failing LogAPI
   // or StateMachine, internal when user code (a listener, a proposal
@@ -98,6 +106,8 @@ struct NodeEvent {
     kFailed,           // the node stopped itself; see error (and NodeStatus::error)
     kElectionTimeout,  // the election timer expired: the node campaigns (role
                        // says how: pre-candidate for PreVote, else candidate)
+    kForeignMessage,   // a message of another cluster was dropped (error says
+                       // whose); reported once per sender, counted always
   };
   Kind kind = Kind::kRoleChanged;
   Role role = Role::kFollower;
@@ -114,6 +124,11 @@ struct NodeCounters {
   std::uint64_t entries_applied = 0;
   std::uint64_t elections_started = 0;
   std::uint64_t proposals = 0;
+  // Messages dropped because they carried another cluster's identity.
+  std::uint64_t foreign_messages = 0;
+  // Messages dropped because the node was not running: before start()
+  // completed, after stop(), or after it stopped itself.
+  std::uint64_t dropped_not_running = 0;
 };
 
 using EventListener = std::function<void(const NodeEvent&)>;
@@ -169,7 +184,15 @@ class RaftNode {
   // is the leader or not a voter.
   Status campaign();
 
-  // Entry point for messages from the transport.
+  // Entry point for messages from the transport. A message that arrives
+  // while the node is not running (before start() has completed, after
+  // stop(), or after the node stopped itself) is dropped and counted in
+  // NodeCounters::dropped_not_running: Raft tolerates lost messages, and
+  // their senders retry (heartbeats, resends, new elections). A message whose
+  // `cluster` is not this node's identity is dropped, counted in
+  // NodeCounters::foreign_messages and reported (NodeStatus, and a
+  // kForeignMessage event once per sender): it comes from a server started
+  // with a different initial configuration, or from another cluster.
   void receive(Message message);
   // Decodes with coraft's codec, then receive(). Corrupt input is rejected
   // with Status::corrupt and otherwise ignored.
@@ -180,6 +203,8 @@ class RaftNode {
   const NodeCounters& counters() const;
   // Cheap individual queries.
   NodeId id() const;
+  // This cluster's identity (see NodeStatus::cluster); 0 before start().
+  std::uint64_t cluster() const;
   bool running() const;
   Role role() const;
   bool is_leader() const;

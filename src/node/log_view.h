@@ -59,6 +59,9 @@ class LogView {
   const ClusterConfig& config() const { return configs_.back().second; }
   Index config_index() const { return configs_.empty() ? 0 : configs_.back().first; }
   bool has_config() const { return !configs_.empty(); }
+  // The earliest configuration the log holds (entry 1's for a log that
+  // starts at 1: the cluster's initial configuration).
+  const ClusterConfig& first_config() const { return configs_.front().second; }
 
  private:
   struct Run {

@@ -85,6 +85,9 @@ coro::Task<Status> RaftNode::Impl::start() {
     co_return Status::io_error("LogAPI failed during start with an exception of unknown type");
   }
   if (!log_.has_config()) co_return Status::corrupt("the log holds no configuration entry");
+  // The cluster's identity is its first configuration's: identical on every
+  // server of a cluster by construction (entry 1), different otherwise.
+  cluster_ = cluster_fingerprint(log_.first_config());
 
   storage_.reset(log_.last_index());
   const Index applied = sm_.applied_index();
@@ -211,7 +214,10 @@ void RaftNode::Impl::become_follower(Term term, NodeId leader) {
 }
 
 void RaftNode::Impl::receive(Message m) {
-  if (!running_) return;
+  if (!running_) {
+    ++counters_.dropped_not_running;
+    return;
+  }
   try {
     dispatch(std::move(m));
   } catch (const std::exception& e) {
@@ -219,6 +225,24 @@ void RaftNode::Impl::receive(Message m) {
   } catch (...) {
     fail(Status::internal("receive: an exception of unknown type"));
   }
+}
+
+void RaftNode::Impl::reject_foreign(const Message& m) {
+  ++counters_.foreign_messages;
+  last_foreign_sender_ = m.from;
+  last_foreign_cluster_ = m.cluster;
+  if (std::find(foreign_reported_.begin(), foreign_reported_.end(), m.from) != foreign_reported_.end())
+    return;
+  if (foreign_reported_.size() < 64) foreign_reported_.push_back(m.from);
+  if (listeners_.empty()) return;
+  const NodeEvent ev{
+      NodeEvent::Kind::kForeignMessage, role_, term_, leader_,
+      Status::invalid_argument("dropped a message from node " + std::to_string(m.from) + " of cluster " +
+                               std::to_string(m.cluster) + " (this cluster is " + std::to_string(cluster_) +
+                               "): the servers were started with different initial configurations, or a "
+                               "server of another cluster sends here")};
+  const std::vector<EventListener> listeners = listeners_;
+  for (const auto& l : listeners) call_user("an event listener", [&] { l(ev); });
 }
 
 Status RaftNode::Impl::campaign_now() {
@@ -239,6 +263,10 @@ void RaftNode::Impl::dispatch(Message m) {
   if (m.to != id_ && m.to != kNoNode) return;
   const NodeId from = m.from;
   if (from == id_ || from == kNoNode) return;
+  if (m.cluster != cluster_) {
+    reject_foreign(m);
+    return;
+  }
 
   if (auto* rv = std::get_if<RequestVote>(&m.body)) {
     handle_request_vote(from, *rv);
@@ -286,6 +314,9 @@ NodeStatus RaftNode::Impl::status() const {
   s.last_log_term = log_.last_term();
   s.durable_index = storage_.stable_index();
   if (log_.has_config()) s.config = log_.config();
+  s.cluster = cluster_;
+  s.last_foreign_sender = last_foreign_sender_;
+  s.last_foreign_cluster = last_foreign_cluster_;
   s.error = error_;
   for (const auto& p : tracker_.peers()) {
     s.peers.push_back(PeerStatus{p.id(), p.match(), p.next(),
@@ -389,6 +420,7 @@ Status RaftNode::receive_bytes(std::string_view bytes) {
 NodeStatus RaftNode::status() const { return impl_->status(); }
 const NodeCounters& RaftNode::counters() const { return impl_->counters(); }
 NodeId RaftNode::id() const { return impl_->id(); }
+std::uint64_t RaftNode::cluster() const { return impl_->cluster(); }
 bool RaftNode::running() const { return impl_->running(); }
 Role RaftNode::role() const { return impl_->role(); }
 bool RaftNode::is_leader() const { return impl_->role() == Role::kLeader; }

@@ -60,6 +60,7 @@ class RaftNode::Impl final : private node::StoragePipeline::Host, private node::
   void subscribe(EventListener l) { listeners_.push_back(std::move(l)); }
   const NodeCounters& counters() const { return counters_; }
   NodeId id() const { return id_; }
+  std::uint64_t cluster() const { return cluster_; }
   Role role() const { return role_; }
   NodeId leader() const { return leader_; }
   bool running() const { return running_; }
@@ -87,8 +88,10 @@ class RaftNode::Impl final : private node::StoragePipeline::Host, private node::
   node::Gate persist_hard_state() { return storage_.save_hard_state(HardState{term_, vote_}); }
   // Sends now if `gate` passed, else once it does.
   void send(NodeId to, MessageBody body, node::Gate gate) {
-    storage_.send(Message{id_, to, std::move(body)}, gate);
+    storage_.send(Message{id_, to, std::move(body), cluster_}, gate);
   }
+  // A message of another cluster: counted, reported once per sender.
+  void reject_foreign(const Message& m);
 
   // StoragePipeline::Host and Applier::Host.
   void deliver(Message m) override;
@@ -152,6 +155,12 @@ class RaftNode::Impl final : private node::StoragePipeline::Host, private node::
   bool started_once_ = false;
   std::vector<coro::Promise<void>> stop_waiters_;  // concurrent stop() calls
   Status error_;
+
+  // This cluster's identity, and the senders of other clusters reported.
+  std::uint64_t cluster_ = 0;
+  NodeId last_foreign_sender_ = kNoNode;
+  std::uint64_t last_foreign_cluster_ = 0;
+  std::vector<NodeId> foreign_reported_;
 
   // Figure 2 state (the log is log_ in memory, LogAPI durably).
   Role role_ = Role::kFollower;

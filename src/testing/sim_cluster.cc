@@ -165,6 +165,12 @@ class SimCluster::Server {
   coro::Duration disk_max{};
   bool crash_pending = false;
   bool failure_reported = false;
+  std::optional<ClusterConfig> initial_config;  // set_initial_config
+  // A server given another cluster's initial configuration is checked on
+  // its own: the invariants hold within a cluster, not across two.
+  std::unique_ptr<InvariantChecker> own_checker;
+  std::size_t own_violations_reported = 0;
+  InvariantChecker& checker(InvariantChecker& shared) { return own_checker ? *own_checker : shared; }
   // preload(applied): what the state machine holds at the first start.
   std::vector<AppliedCommand> preapplied;
   Index preapplied_index = 0;
@@ -312,6 +318,9 @@ void SimCluster::subscribe_trace(Server& s) {
       case NodeEvent::Kind::kFailed:
         record(TraceKind::kNote, id, kNoNode, [&] { return "failed: " + e.error.to_string(); });
         break;
+      case NodeEvent::Kind::kForeignMessage:
+        record(TraceKind::kNote, id, kNoNode, [&] { return "foreign message: " + e.error.message(); });
+        break;
       case NodeEvent::Kind::kElectionTimeout:
         record(TraceKind::kTimeout, id, kNoNode, [&] {
           return std::string(e.role == Role::kPreCandidate ? "pre-vote" : "election") + " for term " +
@@ -349,7 +358,8 @@ void SimCluster::start(const std::vector<NodeId>& which) {
         record(kind, id, peer, [&] { return std::move(text); });
       };
     }
-    s.sim_log = std::make_unique<SimLog>(s.id, s.durable, *s.ex, checker_, salt ^ 0x5bd1e995u, s.disk_min,
+    InvariantChecker& checker = s.checker(checker_);
+    s.sim_log = std::make_unique<SimLog>(s.id, s.durable, *s.ex, checker, salt ^ 0x5bd1e995u, s.disk_min,
                                          s.disk_max, hook);
     LogAPI* log = s.sim_log.get();
     if (options_.wrap_log) {
@@ -358,7 +368,7 @@ void SimCluster::start(const std::vector<NodeId>& which) {
     }
     s.transport = std::make_unique<SimTransport>(*this);
     s.sm =
-        std::make_unique<SimStateMachine>(s.id, checker_, hook, std::move(s.preapplied), s.preapplied_index);
+        std::make_unique<SimStateMachine>(s.id, checker, hook, std::move(s.preapplied), s.preapplied_index);
     s.preapplied.clear();
     s.preapplied_index = 0;
     StateMachine* sm = s.sm.get();
@@ -366,12 +376,11 @@ void SimCluster::start(const std::vector<NodeId>& which) {
       s.wrapped_sm = options_.wrap_state_machine(s.id, *s.sm);
       sm = s.wrapped_sm.get();
     }
-    checker_.on_restart(s.id);
-    checker_.on_state_machine_reset(s.id, sm->applied_index());
+    checker.on_restart(s.id);
+    checker.on_state_machine_reset(s.id, sm->applied_index());
     NodeOptions no;
     no.id = s.id;
-    no.initial_config.voters = ids();
-    no.initial_config.settings = options_.settings;
+    no.initial_config = initial_config(s.id);
     no.random_seed = salt;
     no.max_cache_bytes = options_.max_cache_bytes;
     s.node = std::make_unique<RaftNode>(no, *log, *s.transport, *sm, *s.ex);
@@ -530,7 +539,8 @@ void SimCluster::network_send(Message m) {
   // Figure 2, "respond after persisting": checked as the message leaves.
   if (auto* vr = std::get_if<RequestVoteResponse>(&m.body)) {
     if (vr->granted && !vr->pre_vote && m.from != kNoNode && m.from <= servers_.size()) {
-      checker_.on_vote_sent(m.from, vr->term, m.to, server(m.from).durable.hard_state());
+      server(m.from).checker(checker_).on_vote_sent(m.from, vr->term, m.to,
+                                                    server(m.from).durable.hard_state());
     }
   } else if (auto* ar = std::get_if<AppendEntriesResponse>(&m.body)) {
     if (ar->success && m.from != kNoNode && m.from <= servers_.size()) {
@@ -539,7 +549,7 @@ void SimCluster::network_send(Message m) {
       // leads, else with the sender's own log if it is still in that term
       // (a response may leave after the sender moved on: its gate was set
       // when the claim was true, as if the network had delayed it).
-      const Server& s = server(m.from);
+      Server& s = server(m.from);
       std::optional<Term> expected;
       const Server* l = m.to != kNoNode && m.to <= servers_.size() ? &server(m.to) : nullptr;
       if (l && l->up && l->node && l->node->running() && l->node->is_leader() &&
@@ -549,8 +559,8 @@ void SimCluster::network_send(Message m) {
         expected = s.node->log_term_at(ar->match_index);
       }
       const Entry* d = s.durable.entry(ar->match_index);
-      checker_.on_append_ack(m.from, ar->match_index, expected,
-                             d ? std::optional<Term>(d->term) : std::optional<Term>());
+      s.checker(checker_).on_append_ack(m.from, ar->match_index, expected,
+                                        d ? std::optional<Term>(d->term) : std::optional<Term>());
     }
   }
   if (filter_ && !filter_(m)) {
@@ -594,7 +604,28 @@ void SimCluster::schedule_delivery(Message m, coro::TimePoint at, bool bypass) {
 }
 
 void SimCluster::inject(Message m, coro::Duration delay) {
+  // A crafted message belongs to the receiver's cluster unless it says
+  // otherwise.
+  if (m.cluster == 0) m.cluster = cluster_fingerprint(initial_config(m.to));
   schedule_delivery(std::move(m), now_ + delay, true);
+}
+
+ClusterConfig SimCluster::initial_config(NodeId id) const {
+  const Server& s = server(id);
+  if (s.initial_config) return *s.initial_config;
+  ClusterConfig config;
+  config.voters = ids();
+  config.settings = options_.settings;
+  return config;
+}
+
+void SimCluster::set_initial_config(NodeId id, ClusterConfig config) {
+  Server& s = server(id);
+  if (s.up || s.durable.last_index() != 0)
+    throw std::logic_error("set_initial_config only before the first start");
+  const bool foreign = cluster_fingerprint(config) != cluster_fingerprint(initial_config(id));
+  s.initial_config = std::move(config);
+  if (foreign) s.own_checker = std::make_unique<InvariantChecker>();
 }
 
 bool SimCluster::step() {
@@ -796,11 +827,8 @@ void SimCluster::preload(NodeId id, HardState hard_state, std::vector<Entry> ent
       s.preapplied.push_back(AppliedCommand{e.index, e.data.str()});
   }
   s.preapplied_index = applied;
-  ClusterConfig config;
-  config.voters = ids();
-  config.settings = options_.settings;
   std::vector<Entry> all;
-  all.push_back(Entry{1, 1, EntryType::kConfig, encode_config(config)});
+  all.push_back(Entry{1, 1, EntryType::kConfig, encode_config(initial_config(id))});
   for (Entry& e : entries) all.push_back(std::move(e));
   coro::ManualExecutor ex;
   coro::sync_wait(ex, s.durable.save_hard_state(hard_state));
@@ -880,6 +908,7 @@ void SimCluster::observe() {
       continue;
     }
     RaftNode& n = *s.node;
+    InvariantChecker& checker = s.checker(checker_);
     // Whatever a state machine applied must be in the server's own durable
     // log, with the same term: a crash must never leave a state machine
     // ahead of, or different from, the log it restarts with.
@@ -904,15 +933,23 @@ void SimCluster::observe() {
       if (!t) break;  // reported by the checker as a commit of an index not held
       std::size_t durable_on = 0;
       for (const auto& other : servers_) {
+        if (other->own_checker.get() != s.own_checker.get()) continue;  // another cluster
         const Entry* e = other->durable.entry(i);
         if (e != nullptr && e->term == *t) ++durable_on;
       }
-      checker_.on_commit_durability(s.id, i, *t, durable_on, servers_.size());
+      checker.on_commit_durability(s.id, i, *t, durable_on, servers_.size());
     }
     if (commit > s.commit_checked) s.commit_checked = commit;
-    if (n.role() == Role::kLeader) checker_.on_leader(s.id, n.term(), voters_);
-    checker_.on_observe(s.id, n.role(), n.term(), n.commit_index(),
-                        [&n](Index i) { return n.log_term_at(i); });
+    if (n.role() == Role::kLeader) checker.on_leader(s.id, n.term(), voters_);
+    checker.on_observe(s.id, n.role(), n.term(), n.commit_index(),
+                       [&n](Index i) { return n.log_term_at(i); });
+    if (s.own_checker) {
+      const auto& own = s.own_checker->violations();
+      for (; s.own_violations_reported < own.size(); ++s.own_violations_reported) {
+        checker_.add_violation("(node " + std::to_string(s.id) + ", of another cluster) " +
+                               own[s.own_violations_reported]);
+      }
+    }
     if (tracing() && n.commit_index() > s.traced_commit) {
       s.traced_commit = n.commit_index();
       record(TraceKind::kCommit, s.id, kNoNode, [&] { return std::to_string(s.traced_commit); });

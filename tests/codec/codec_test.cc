@@ -61,6 +61,7 @@ std::vector<Message> sample_messages() {
   std::vector<Message> out;
   out.push_back(make(0, 0, RequestVote{}));
   out.push_back(make(1, 2, RequestVote{.term = 5, .last_log_index = 100, .last_log_term = 4}));
+  out.back().cluster = 0x9e3779b97f4a7c15ull;  // a cluster identity survives the round trip
   out.push_back(
       make(3, 1, RequestVote{.term = 6, .last_log_index = 9, .last_log_term = 5, .pre_vote = true}));
   out.push_back(
@@ -75,7 +76,7 @@ std::vector<Message> sample_messages() {
   AppendEntries ae = append(4, 127, 3, 128);
   ae.entries.push_back(Entry{4, 128, EntryType::kNoop, ""});
   ae.entries.push_back(Entry{4, 129, EntryType::kCommand, "set x=1"});
-  ae.entries.push_back(Entry{4, 130, EntryType::kConfig, encode_config(ClusterConfig{{1, 2, 3}, {}})});
+  ae.entries.push_back(Entry{4, 130, EntryType::kConfig, encode_config(ClusterConfig{{1, 2, 3}, {}, {}})});
   ae.entries.push_back(Entry{4, 131, EntryType::kCommand, Bytes("\0a\0b\0", 5)});
   ae.entries.push_back(Entry{kMax, kMax, EntryType::kCommand, ""});
   ae.entries.push_back(Entry{0, 0, EntryType::kCommand, ""});
@@ -107,13 +108,14 @@ ClusterConfig custom_config() {
   c.settings.max_bytes_per_message = kMax;
   c.settings.max_inflight_messages = 1;
   c.settings.max_inflight_bytes = 0;
+  c.name = "orders-prod";
   return c;
 }
 
 std::vector<ClusterConfig> sample_configs() {
   std::vector<ClusterConfig> out;
   out.push_back(ClusterConfig{});
-  out.push_back(ClusterConfig{{1, 2, 3}, {}});
+  out.push_back(ClusterConfig{{1, 2, 3}, {}, {}});
   out.push_back(custom_config());
   ClusterConfig negative = custom_config();  // invalid, but still representable
   negative.settings.election_timeout_min = milliseconds(-1);
@@ -133,9 +135,9 @@ std::string varint(std::uint64_t v) {
   return out;
 }
 
-// A message header with the given kind, from = 1, to = 2.
+// A message header with the given kind, from = 1, to = 2, cluster = 0.
 std::string header(std::uint8_t kind) {
-  return std::string("CR\x01", 3) + static_cast<char>(kind) + "\x01\x02";
+  return std::string("CR\x02", 3) + static_cast<char>(kind) + std::string("\x01\x02\x00", 3);
 }
 
 std::string bytes_of(std::initializer_list<int> bytes) {
@@ -261,21 +263,29 @@ TEST(Codec, EncodeMessageToAppendsAndReusesCapacity) {
 
 TEST(Codec, EncodesTheDocumentedLayout) {
   // Pins the wire format: changing it needs a new version.
-  EXPECT_EQ(encode_message(make(1, 300, RequestVote{.term = 5, .last_log_index = 128, .pre_vote = true})),
-            bytes_of({'C', 'R', 1, 0, 0x01, 0xac, 0x02, 0x05, 0x80, 0x01, 0x00, 0x01}));
+  Message rv = make(1, 300, RequestVote{.term = 5, .last_log_index = 128, .pre_vote = true});
+  rv.cluster = 0x1234;
+  EXPECT_EQ(encode_message(rv),
+            bytes_of({'C', 'R', 2, 0, 0x01, 0xac, 0x02, 0xb4, 0x24, 0x05, 0x80, 0x01, 0x00, 0x01}));
   EXPECT_EQ(encode_message(make(2, 1, RequestVoteResponse{.term = 7, .granted = true})),
-            bytes_of({'C', 'R', 1, 1, 0x02, 0x01, 0x07, 0x01, 0x00}));
+            bytes_of({'C', 'R', 2, 1, 0x02, 0x01, 0x00, 0x07, 0x01, 0x00}));
   AppendEntries ae = append(3, 4, 2, 4);
   ae.entries.push_back(Entry{3, 5, EntryType::kConfig, "ab"});
-  EXPECT_EQ(encode_message(make(1, 2, ae)), bytes_of({'C', 'R', 1, 2, 0x01, 0x02, 0x03, 0x04, 0x02, 0x04,
-                                                      0x01, 0x03, 0x05, 0x02, 0x02, 'a', 'b'}));
+  EXPECT_EQ(encode_message(make(1, 2, ae)), bytes_of({'C', 'R', 2, 2, 0x01, 0x02, 0x00, 0x03, 0x04, 0x02,
+                                                      0x04, 0x01, 0x03, 0x05, 0x02, 0x02, 'a', 'b'}));
   EXPECT_EQ(
       encode_message(make(2, 1, AppendEntriesResponse{.term = kMax, .success = true, .match_index = 1})),
-      bytes_of({'C',  'R',  1,    3,    0x02, 0x01, 0xff, 0xff, 0xff, 0xff,
+      bytes_of({'C',  'R',  2,    3,    0x02, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff,
                 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x01, 0x01, 0x00, 0x00}));
-  EXPECT_EQ(encode_config(ClusterConfig{{1, 2}, {}}),
-            bytes_of({'C',  'C',  1,    0x02, 0x01, 0x02, 0x01, 0x01, 0x96, 0x01, 0xac, 0x02,
-                      0x32, 0x80, 0x08, 0x80, 0x80, 0x40, 0x10, 0x80, 0x80, 0x80, 0x08}));
+  EXPECT_EQ(encode_config(ClusterConfig{{1, 2}, {}, {}}),
+            bytes_of({'C',  'C',  2,    0x02, 0x01, 0x02, 0x01, 0x01, 0x96, 0x01, 0xac, 0x02,
+                      0x32, 0x80, 0x08, 0x80, 0x80, 0x40, 0x10, 0x80, 0x80, 0x80, 0x08, 0x00}));
+  ClusterConfig named{{1}, {}, {}};
+  named.name = "ab";
+  const Bytes named_bytes = encode_config(named);
+  EXPECT_EQ(named_bytes.substr(named_bytes.size() - 3),
+            "\x02"
+            "ab");
 }
 
 TEST(Codec, RoundTripsConfigWithDefaultAndNonDefaultSettings) {
@@ -328,7 +338,7 @@ TEST(Codec, RejectsWrongMagic) {
 }
 
 TEST(Codec, RejectsUnknownVersion) {
-  for (int version : {0, 2, 255}) {
+  for (int version : {0, 1, 3, 255}) {
     Bytes encoded = encode_message(sample_messages()[1]);
     encoded[2] = static_cast<char>(version);
     expect_corrupt(encoded, "unsupported version " + std::to_string(version));
@@ -344,7 +354,7 @@ TEST(Codec, RejectsUnknownKind) {
 
 TEST(Codec, RejectsVarintLongerThanTenBytes) {
   const std::string eleven = std::string(10, '\x80') + '\x00';
-  expect_corrupt(std::string("CR\x01\x00", 4) + eleven + "\x02\x01\x00\x00\x00"s,
+  expect_corrupt(std::string("CR\x02\x00", 4) + eleven + "\x02\x00\x01\x00\x00\x00"s,
                  "from is longer than 10 bytes");
   expect_corrupt(header(0) + std::string(15, '\xff') + "\x01", "term is longer than 10 bytes");
 }
@@ -362,7 +372,7 @@ TEST(Codec, RejectsVarintOverflowing64Bits) {
 TEST(Codec, RejectsNonCanonicalVarint) {
   // 1 encoded in two bytes: decoding it would break encode(decode(x)) == x.
   expect_corrupt(header(1) + "\x81\x00"s + "\x01\x00"s, "term has redundant trailing zero bytes");
-  expect_corrupt(std::string("CR\x01\x01\x80\x00\x02\x01\x01\x00", 10),
+  expect_corrupt(std::string("CR\x02\x01\x80\x00\x02\x00\x01\x01\x00", 11),
                  "from has redundant trailing zero bytes");
 }
 
@@ -430,14 +440,14 @@ TEST(Codec, RejectsInputAboveMaxMessageBytes) {
 }
 
 TEST(Codec, RejectsCorruptConfigs) {
-  const Bytes good = encode_config(ClusterConfig{{1, 2}, {}});
+  const Bytes good = encode_config(ClusterConfig{{1, 2}, {}, {}});
   expect_config_corrupt("", "truncated");
   expect_config_corrupt("CR" + good.substr(2), "bad magic");
-  expect_config_corrupt(std::string("CC\x02", 3) + good.substr(3), "unsupported version 2");
+  expect_config_corrupt(std::string("CC\x03", 3) + good.substr(3), "unsupported version 3");
   expect_config_corrupt(good + "z", "1 trailing bytes");
   // Voter count larger than the input, checked before allocating.
-  expect_config_corrupt(std::string("CC\x01", 3) + varint(kMax) + "\x01", "voter count");
-  expect_config_corrupt(std::string("CC\x01", 3) + varint(3) + "\x01\x02", "voter count 3 cannot fit");
+  expect_config_corrupt(std::string("CC\x02", 3) + varint(kMax) + "\x01", "voter count");
+  expect_config_corrupt(std::string("CC\x02", 3) + varint(3) + "\x01\x02", "voter count 3 cannot fit");
   // pre_vote and check_quorum must be bools.
   Bytes bad_bool = good;
   bad_bool[6] = '\x02';
@@ -446,19 +456,19 @@ TEST(Codec, RejectsCorruptConfigs) {
   bad_bool[7] = '\x05';
   expect_config_corrupt(bad_bool, "check_quorum is 5");
   // 32-bit settings refuse larger values.
-  const std::string voters = std::string("CC\x01", 3) + "\x01\x01" + "\x01\x01" + "\x01\x02\x01";
+  const std::string voters = std::string("CC\x02", 3) + "\x01\x01" + "\x01\x01" + "\x01\x02\x01";
   expect_config_corrupt(voters + varint(std::uint64_t{1} << 32) + "\x01\x01\x01",
                         "max_entries_per_message 4294967296 does not fit in 32 bits");
   expect_config_corrupt(voters + "\x01\x01" + varint(std::uint64_t{1} << 32) + "\x01",
                         "max_inflight_messages 4294967296 does not fit in 32 bits");
   Result<ClusterConfig> fits =
-      decode_config(voters + varint(0xffffffff) + "\x01" + varint(0xffffffff) + "\x01");
+      decode_config(voters + varint(0xffffffff) + "\x01" + varint(0xffffffff) + "\x01" + '\0');
   ASSERT_TRUE(fits.ok()) << fits.status().to_string();
   EXPECT_EQ(fits->settings.max_entries_per_message, 0xffffffffu);
   EXPECT_EQ(fits->settings.max_inflight_messages, 0xffffffffu);
   // Varint classes apply to configs too.
-  expect_config_corrupt(std::string("CC\x01", 3) + std::string(11, '\x80'), "longer than 10 bytes");
-  expect_config_corrupt(std::string("CC\x01", 3) + std::string(9, '\xff') + "\x03", "overflows 64 bits");
+  expect_config_corrupt(std::string("CC\x02", 3) + std::string(11, '\x80'), "longer than 10 bytes");
+  expect_config_corrupt(std::string("CC\x02", 3) + std::string(9, '\xff') + "\x03", "overflows 64 bits");
 }
 
 TEST(Codec, RandomGarbageNeverCrashes) {
@@ -476,7 +486,7 @@ TEST(Codec, RandomGarbageNeverCrashes) {
     switch (rng() % 3) {
       case 0: break;                                                        // pure garbage
       case 1: input = header(static_cast<std::uint8_t>(rng() % 5)); break;  // valid message header
-      case 2: input = std::string("CC\x01", 3); break;                      // valid config header
+      case 2: input = std::string("CC\x02", 3); break;                      // valid config header
     }
     const std::size_t n = rng() % 40;
     for (std::size_t j = 0; j < n; ++j) input.push_back(random_byte());

@@ -179,6 +179,11 @@ class SimCluster {
   coro::Executor& executor(NodeId id);
   // The running leader with the highest term, or kNoNode.
   NodeId leader() const;
+  // Before the first start: the initial configuration server `id` is given
+  // (default: every server as a voter, SimOptions::settings), to model a
+  // server started with another configuration than the rest.
+  void set_initial_config(NodeId id, ClusterConfig config);
+  ClusterConfig initial_config(NodeId id) const;
   // Makes server `id`'s election timer fire now (RaftNode::campaign), so a
   // scripted scenario chooses who campaigns first. Throws std::logic_error
   // when the node refuses (down, leader, not a voter).
