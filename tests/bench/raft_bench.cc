@@ -198,7 +198,8 @@ int main(int argc, char** argv) {
         ++completed;
         if (!r.ok()) ++failed;
         latency_ns.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(WallClock::now() - t0).count(), UINT32_MAX)));
+            std::chrono::duration_cast<std::chrono::nanoseconds>(WallClock::now() - t0).count(),
+            UINT32_MAX)));
         if (issued < total) issue_one();
       });
     }
