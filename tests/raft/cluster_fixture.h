@@ -19,7 +19,6 @@
 
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -36,19 +35,20 @@ class ClusterTest : public ::testing::Test {
   // the caller would.
   // A test may call it again (one cluster per seed or setting): the previous
   // cluster is destroyed first.
+  // (`file` and `line` default to the caller's: std::source_location is
+  // not usable with clang 14 and libstdc++ 12.)
   SimCluster& start(std::size_t nodes, std::uint64_t seed, ClusterSettings settings = basic_settings(),
-                    const std::string& note = "",
-                    std::source_location where = std::source_location::current()) {
-    return start(sim_options(nodes, seed, settings), note, where);
+                    const std::string& note = "", const char* file = __builtin_FILE(),
+                    int line = __builtin_LINE()) {
+    return start(sim_options(nodes, seed, settings), note, file, line);
   }
-  SimCluster& start(SimOptions options, const std::string& note = "",
-                    std::source_location where = std::source_location::current()) {
+  SimCluster& start(SimOptions options, const std::string& note = "", const char* file = __builtin_FILE(),
+                    int line = __builtin_LINE()) {
     trace_.reset();
     cluster_.reset();
     leader_ = kNoNode;
     cluster_ = std::make_unique<SimCluster>(std::move(options));
-    trace_.emplace(where.file_name(), static_cast<int>(where.line()),
-                   note.empty() ? seed_of(*cluster_) : seed_of(*cluster_) + " " + note);
+    trace_.emplace(file, line, note.empty() ? seed_of(*cluster_) : seed_of(*cluster_) + " " + note);
     cluster_->start();
     return *cluster_;
   }
