@@ -268,27 +268,29 @@ class Reader {
     return true;
   }
 
-  bool bytes(Bytes& out, const char* what) {
+  // A length-prefixed byte string, checked against the input before use.
+  bool span(std::string_view& out, const char* what) {
     std::uint64_t n = 0;
     if (!varint(n, what)) return false;
     if (n > remaining()) {
       return fail(std::string(what) + " length " + std::to_string(n) + " exceeds the " +
                   std::to_string(remaining()) + " bytes remaining" + at(0));
     }
-    out.assign(p_, static_cast<std::size_t>(n));
+    out = std::string_view(p_, static_cast<std::size_t>(n));
     p_ += n;
+    return true;
+  }
+  bool bytes(Bytes& out, const char* what) {
+    std::string_view v;
+    if (!span(v, what)) return false;
+    out.assign(v);
     return true;
   }
   // Entry data: straight into one shared buffer (Payload), no other copy.
   bool bytes(Payload& out, const char* what) {
-    std::uint64_t n = 0;
-    if (!varint(n, what)) return false;
-    if (n > remaining()) {
-      return fail(std::string(what) + " length " + std::to_string(n) + " exceeds the " +
-                  std::to_string(remaining()) + " bytes remaining" + at(0));
-    }
-    out = Payload(std::string_view(p_, static_cast<std::size_t>(n)));
-    p_ += n;
+    std::string_view v;
+    if (!span(v, what)) return false;
+    out = Payload(v);
     return true;
   }
 
