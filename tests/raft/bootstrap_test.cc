@@ -20,16 +20,6 @@
 namespace coraft::test {
 namespace {
 
-class NullTransport final : public TransportAPI {
- public:
-  void send(NodeId, Message) override {}
-};
-class NullStateMachine final : public StateMachine {
- public:
-  coro::Task<Bytes> apply(Index, Payload) override { co_return Bytes{}; }
-  Index applied_index() const override { return 0; }
-};
-
 struct Foreign {
   std::vector<std::string> reports;
 };

@@ -176,16 +176,6 @@ TEST(Regression, StopCompletesAfterAReadFailure) {
   expect_stops(c, f);
 }
 
-class NullTransport final : public TransportAPI {
- public:
-  void send(NodeId, Message) override {}
-};
-class NullStateMachine final : public StateMachine {
- public:
-  coro::Task<Bytes> apply(Index, Payload) override { co_return Bytes{}; }
-  Index applied_index() const override { return 0; }
-};
-
 NodeOptions solo(NodeId id) {
   NodeOptions no;
   no.id = id;

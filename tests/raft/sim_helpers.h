@@ -13,10 +13,24 @@
 #include <vector>
 
 #include "coraft/testing/sim_cluster.h"
+#include "coraft/transport_api.h"
 
 namespace coraft::test {
 
 using namespace std::chrono_literals;
+
+// For a RaftNode run alone (no SimCluster): a transport that sends nothing
+// and a state machine that applies nothing.
+class NullTransport final : public TransportAPI {
+ public:
+  void send(NodeId, Message) override {}
+};
+class NullStateMachine final : public StateMachine {
+ public:
+  coro::Task<Bytes> apply(Index, Payload) override { co_return Bytes{}; }
+  Index applied_index() const override { return 0; }
+};
+
 using coraft::testing::SimCluster;
 using coraft::testing::SimOptions;
 
