@@ -93,6 +93,22 @@ TEST(Bootstrap, TheIdentitySurvivesARestart) {
   EXPECT_EQ(c.node(2).cluster(), id) << "read back from entry 1";
 }
 
+// Server 1 as a RaftNode of its own, over a MemoryLog, outside SimCluster.
+struct Alone {
+  explicit Alone(const ClusterConfig& config) : node(options(config), log, tr, sm, ex) {}
+  static NodeOptions options(const ClusterConfig& config) {
+    NodeOptions no;
+    no.id = 1;
+    no.initial_config = config;
+    return no;
+  }
+  coro::ManualExecutor ex;
+  assist::MemoryLog log;
+  NullTransport tr;
+  NullStateMachine sm;
+  RaftNode node;
+};
+
 // @feature client
 TEST(Bootstrap, VotersOutOfOrderAreRefusedWithAClearError) {
   ClusterConfig c;
@@ -100,29 +116,19 @@ TEST(Bootstrap, VotersOutOfOrderAreRefusedWithAClearError) {
   const Status v = c.validate();
   ASSERT_TRUE(v.is_invalid_argument());
   EXPECT_NE(v.message().find("ascending"), std::string::npos) << v.message();
-  coro::ManualExecutor ex;
-  assist::MemoryLog log;
-  NullTransport tr;
-  NullStateMachine sm;
-  NodeOptions no;
-  no.id = 1;
-  no.initial_config = c;
-  RaftNode node(no, log, tr, sm, ex);
-  const Status st = coro::sync_wait(ex, node.start());
+  Alone alone(c);
+  const Status st = coro::sync_wait(alone.ex, alone.node.start());
   EXPECT_TRUE(st.is_invalid_argument()) << st.to_string();
-  EXPECT_EQ(log.last_index(), 0u) << "nothing written";
+  EXPECT_EQ(alone.log.last_index(), 0u) << "nothing written";
 }
 
 // @feature client
 TEST(Bootstrap, MessagesBeforeStartAreDroppedAndCounted) {
-  coro::ManualExecutor ex;
-  assist::MemoryLog log;
-  NullTransport tr;
-  NullStateMachine sm;
-  NodeOptions no;
-  no.id = 1;
-  no.initial_config.voters = {1, 2, 3};
-  RaftNode node(no, log, tr, sm, ex);
+  ClusterConfig three;
+  three.voters = {1, 2, 3};
+  Alone alone(three);
+  coro::ManualExecutor& ex = alone.ex;
+  RaftNode& node = alone.node;
   node.receive(Message{2, 1, RequestVote{5, 0, 0, false}});
   EXPECT_EQ(node.counters().dropped_not_running, 1u);
   EXPECT_EQ(node.counters().messages_received, 0u);
